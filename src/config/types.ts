@@ -1,0 +1,51 @@
+// Plain-data shapes of a loaded configuration: systems and their partitions.
+// Produced by config/load.ts from ExPyRe-compatible config.json files; consumed read-only everywhere else.
+
+export type SchedulerKind = 'local' | 'slurm' | 'sge' | 'pbs';
+
+export interface PartitionSpec {
+  /** Key of the partition in config.json (what `partitions` regexps in resources match against). */
+  name: string;
+  /** Name given to the scheduler: the `partition` key if set, else `name`. */
+  schedulerName: string;
+  /** Cores per node. */
+  numCores: number;
+  /** Longest job allowed, in seconds; null = unlimited. */
+  maxTimeS: number | null;
+  /** Memory per node in kB (1 kB = 1024 bytes, as ExPyRe); null = unknown/unlimited. */
+  maxMemKb: number | null;
+  /** Extra header lines for jobs on this partition, templated like the system header. */
+  header: string[];
+}
+
+export interface SystemConfig {
+  name: string;
+  /** `[user@]host` or an ~/.ssh/config alias; null = this machine. */
+  host: string | null;
+  scheduler: SchedulerKind;
+  /** In config order. */
+  partitions: PartitionSpec[];
+  header: string[];
+  noDefaultHeader: boolean;
+  /** Shebang interpreter of job scripts. @default "/bin/bash" */
+  scriptExec: string;
+  preSubmitCmds: string[];
+  /** Lines run at the start of every job script (e.g. `module load nodejs`). */
+  commands: string[];
+  /** Remote base dir; relative = relative to the remote home. null = run in the local stage dir. */
+  rundir: string | null;
+  /** The user's ssh command as argv (from `remsh_cmd` or EXPYRE_RSH); null = native ssh2. */
+  remshCmd: string[] | null;
+  /** Command that runs Node.js on the compute nodes (`node_cmd`). @default "node" */
+  nodeCmd: string;
+}
+
+export interface XprConfig {
+  /** The `_expyre` (or `.expyre`) dir found, else ~/.expyre: where the job store and stage dirs live. */
+  projectRoot: string;
+  /** config.json files read, shallowest first. */
+  files: string[];
+  systems: Map<string, SystemConfig>;
+  /** Overrides $HOSTNAME in remote rundir naming (kept for ExPyRe compatibility). */
+  remoteRundirSubmitHostname: string | null;
+}

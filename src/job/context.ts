@@ -1,0 +1,106 @@
+// The state one driver process works with: loaded config, the project's job store, one session per system.
+// Nothing is read at import; the default context is built on first use and reused for the life of the process.
+import { homedir } from 'node:os';
+import { loadConfig, getSystem } from '../config/load.ts';
+import type { XprConfig, SystemConfig } from '../config/types.ts';
+import { JobStore } from '../store/index.ts';
+import { makeTransport } from '../transport/index.ts';
+import type { Transport } from '../transport/types.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { openSession, type SystemSession } from './session.ts';
+import { Poller } from './poller.ts';
+
+export interface ContextOptions {
+  /** Where config is searched from and relative paths start. @default process.cwd() */
+  cwd?: string;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** @default os.homedir() */
+  homeDir?: string;
+  logger?: Logger;
+}
+
+export class XprContext {
+  readonly config: XprConfig;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly logger: Logger;
+  #store: JobStore | undefined;
+  readonly #sessions = new Map<string, Promise<SystemSession>>();
+  readonly #transports = new Map<string, Transport>();
+  readonly #pollers = new Map<string, Promise<Poller>>();
+
+  constructor(opts: ContextOptions = {}) {
+    this.cwd = opts.cwd ?? process.cwd();
+    this.env = opts.env ?? process.env;
+    this.logger = opts.logger ?? createLogger({ quiet: this.env.XPR_QUIET === '1' });
+    this.config = loadConfig({ cwd: this.cwd, env: this.env, homeDir: opts.homeDir ?? homedir() });
+  }
+
+  /** The project's job store (opened, and created if needed, on first use). */
+  get store(): JobStore {
+    this.#store ??= JobStore.open(this.config.projectRoot);
+    return this.#store;
+  }
+
+  // The named system's config; throws UnknownSystemError listing the known ones.
+  system(name: string): SystemConfig {
+    return getSystem(this.config, name);
+  }
+
+  // The session for a system: one transport (one connection) per system for this context.
+  session(name: string): Promise<SystemSession> {
+    let s = this.#sessions.get(name);
+    if (!s) {
+      const system = this.system(name);
+      const transport = makeTransport(system);
+      this.#transports.set(name, transport);
+      s = openSession({ system, transport, projectRoot: this.config.projectRoot, projectId: this.store.projectId(), env: this.env });
+      s.catch(() => this.#sessions.delete(name));
+      this.#sessions.set(name, s);
+    }
+    return s;
+  }
+
+  // The poller for a system: one status command per interval for all the jobs being waited on there.
+  poller(name: string): Promise<Poller> {
+    let p = this.#pollers.get(name);
+    if (!p) {
+      p = this.session(name).then((session) => new Poller(this, session));
+      p.catch(() => this.#pollers.delete(name));
+      this.#pollers.set(name, p);
+    }
+    return p;
+  }
+
+  /** Transport counters per system (connections opened, commands run), for benchmarks and `xpr doctor`. */
+  transportStats(): Record<string, ReturnType<Transport['stats']>> {
+    return Object.fromEntries([...this.#transports].map(([k, t]) => [k, t.stats()]));
+  }
+
+  // Stop pollers, close connections and the store. The jobs themselves are not touched.
+  async close(): Promise<void> {
+    for (const p of this.#pollers.values()) (await p.catch(() => undefined))?.stop();
+    await Promise.all([...this.#transports.values()].map((t) => t.close().catch(() => undefined)));
+    this.#pollers.clear();
+    this.#sessions.clear();
+    this.#transports.clear();
+    this.#store?.close();
+    this.#store = undefined;
+  }
+}
+
+let defaultCtx: XprContext | undefined;
+
+// The process-wide context, built from process.cwd() and process.env on first use.
+export function defaultContext(): XprContext {
+  defaultCtx ??= new XprContext();
+  return defaultCtx;
+}
+
+// Close the process-wide context if one was built (lets a script exit promptly).
+export async function closeDefaultContext(): Promise<void> {
+  const ctx = defaultCtx;
+  defaultCtx = undefined;
+  await ctx?.close();
+}

@@ -1,0 +1,58 @@
+// What one poll means for one job: from the job dir's marker files and the queue's word, the next state.
+// Pure function; the poller applies the answer. A job the queue no longer lists gets a grace period (ExPyRe B11, B12).
+import type { JobState } from '../store/index.ts';
+import type { QueueStatus } from '../scheduler/types.ts';
+import type { JobFileFlags } from './system-ops.ts';
+
+export interface DecideInput {
+  state: JobState;
+  files: JobFileFlags | undefined;
+  queue: QueueStatus | undefined;
+  /** When this job was first seen ended or unlisted without a result (ms), and in how many polls since. */
+  gone: { sinceMs: number; polls: number } | undefined;
+  nowMs: number;
+  graceMs: number;
+}
+
+export interface Decision {
+  /** New state, if it changes. */
+  to?: JobState;
+  reason?: string;
+  /** Results (and logs, for failures) must be fetched before the new state is recorded. */
+  fetch?: 'result' | 'logs';
+  /** The job looks gone: start (or keep) the grace clock. */
+  gone?: { sinceMs: number; polls: number };
+}
+
+// Decide the next state of one live job from one poll.
+export function decideJobState(input: DecideInput): Decision {
+  const { files, queue } = input;
+  if (files?.hasResult) return { to: 'succeeded', fetch: 'result' };
+  if (files?.hasError) return { to: 'failed', reason: 'the op threw', fetch: 'logs' };
+  if (files && files.exitCode !== null) {
+    return { to: 'died', reason: `runner exited with code ${files.exitCode} without writing a result`, fetch: 'logs' };
+  }
+  if (queue && queue.state !== 'ended') {
+    const to: JobState = queue.state === 'running' || files?.started ? 'running' : queue.state === 'queued' ? 'queued' : input.state;
+    return to === input.state || !isForward(input.state, to) ? {} : { to };
+  }
+  // Ended in the queue, or not listed at all, and no result yet: re-check over at least two more polls and the grace
+  // period (slow shared filesystems, accounting lag) before declaring it dead.
+  const gone = { sinceMs: input.gone?.sinceMs ?? input.nowMs, polls: (input.gone?.polls ?? 0) + 1 };
+  if (gone.polls < 3 || input.nowMs - gone.sinceMs < input.graceMs) return { gone };
+  return { to: 'died', reason: diedReason(queue, files), fetch: 'logs' };
+}
+
+function isForward(from: JobState, to: JobState): boolean {
+  const order: JobState[] = ['created', 'staged', 'submitted', 'queued', 'running'];
+  return order.indexOf(to) > order.indexOf(from);
+}
+
+function diedReason(queue: QueueStatus | undefined, files: JobFileFlags | undefined): string {
+  if (files?.missing) return 'the job dir is gone from the system';
+  if (!queue) return 'no longer listed by the queue, and no result was written';
+  const parts = [`the queue reports ${queue.rawState}`];
+  if (queue.reason) parts.push(`reason ${queue.reason}`);
+  if (queue.exitCode !== undefined) parts.push(`exit code ${queue.exitCode}`);
+  return `${parts.join(', ')}; no result was written`;
+}

@@ -1,0 +1,71 @@
+// The outcomes a caller of a job must handle, as named errors: failed (the op threw), died (no result),
+// cancelled, a local wait that timed out, and bad job options.
+import { XprError } from '../errors.ts';
+
+/** The op threw inside the job. Carries the remote error and the tails of the job's output. */
+export class JobFailedError extends XprError {
+  override name = 'JobFailedError';
+  constructor(
+    readonly jobId: string,
+    /** The error as decoded from the job (name, message, stack and cause preserved). */
+    readonly remoteError: Error,
+    readonly stdoutTail: string,
+    readonly stderrTail: string,
+  ) {
+    super(
+      `Job ${jobId} failed: ${remoteError.name}: ${remoteError.message}\n` +
+        `--- remote stack ---\n${remoteError.stack ?? '(none)'}` +
+        (stderrTail ? `\n--- stderr (tail) ---\n${stderrTail}` : ''),
+      { cause: remoteError },
+    );
+  }
+  get remoteName(): string {
+    return this.remoteError.name;
+  }
+  get remoteMessage(): string {
+    return this.remoteError.message;
+  }
+  get remoteStack(): string | undefined {
+    return this.remoteError.stack;
+  }
+}
+
+/** The job ended without writing a result: walltime, out of memory, node failure, killed, or vanished from the queue. */
+export class JobDiedError extends XprError {
+  override name = 'JobDiedError';
+  constructor(
+    readonly jobId: string,
+    /** What the queue or the job's files say happened (e.g. `TIMEOUT`, `runner exited with code 137`). */
+    readonly reason: string,
+    readonly stdoutTail = '',
+    readonly stderrTail = '',
+  ) {
+    super(`Job ${jobId} died without a result: ${reason}` + (stderrTail ? `\n--- stderr (tail) ---\n${stderrTail}` : ''));
+  }
+}
+
+export class JobCancelledError extends XprError {
+  override name = 'JobCancelledError';
+  constructor(readonly jobId: string) {
+    super(`Job ${jobId} was cancelled`);
+  }
+}
+
+/** Waiting locally ran out of time. The job itself is untouched: it may still finish, and a rerun will attach to it. */
+export class JobWaitTimeoutError extends XprError {
+  override name = 'JobWaitTimeoutError';
+  constructor(readonly jobIds: readonly string[], readonly timeoutS: number, readonly states: Record<string, string>) {
+    super(
+      `Gave up waiting after ${timeoutS} s for ${jobIds.length} job(s) (${Object.entries(states).map(([id, s]) => `${id}: ${s}`).join(', ')}). ` +
+        'The jobs were left as they are; run the script again to pick them up.',
+    );
+  }
+}
+
+/** A job option is malformed (env_vars, hash_ignore, input files...). */
+export class JobOptionError extends XprError {
+  override name = 'JobOptionError';
+  constructor(readonly option: string, message: string) {
+    super(`${option}: ${message}`);
+  }
+}

@@ -1,0 +1,10 @@
+// Public surface of the job area: the RemoteJob API, batch start/wait used by autoparallelize, the context, errors.
+// The CLI and autopara import from here only.
+export { RemoteJob, JobStateError, outcomeOf, cancelJobs, cleanJobs } from './remote-job.ts';
+export { XprContext, defaultContext, closeDefaultContext, type ContextOptions } from './context.ts';
+export { prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
+export { startJobs, JobSubmitError, type StartOptions, type StartedJob } from './lifecycle.ts';
+export { Poller, type WaitOptions } from './poller.ts';
+export { JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, JobOptionError } from './errors.ts';
+export { SystemCommandError } from './session.ts';
+export { runJob, type RunJobOptions } from './run-job.ts';

@@ -1,0 +1,265 @@
+// Starting jobs on a system: validate resources, write each new job's stage dir, claim it in the store (or attach to
+// the job already there), then stage all new jobs in one transfer and submit them in one command.
+import { mkdirSync, writeFileSync, renameSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { hostname } from 'node:os';
+import { normalizeResources, findPartition } from '../resources/resources.ts';
+import type { ResourcesInput, NodeFit } from '../resources/types.ts';
+import { bundleRunner, type CodeBundle } from '../bundle/index.ts';
+import { localQueueScript } from '../scheduler/index.ts';
+import type { JobRow } from '../store/index.ts';
+import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from '../runner/contract.ts';
+import { canonicalHash } from '../codec/index.ts';
+import { XprError } from '../errors.ts';
+import type { XprContext } from './context.ts';
+import type { SystemSession } from './session.ts';
+import type { PreparedJob } from './spec.ts';
+import { makeJobId, sanitizeJobName } from './ids.ts';
+import { renderJobBody } from './script.ts';
+import { stageJobs, submitJobs } from './system-ops.ts';
+import { JobOptionError } from './errors.ts';
+
+export interface StartOptions {
+  /** Name of a system in config.json (`local` always exists). */
+  system: string;
+  resources: ResourcesInput;
+  /** Extra header lines for this call, templated like the system header. */
+  headerExtra?: string[];
+  /** Refuse a core count that does not fill whole nodes. @default true */
+  exactFit?: boolean;
+  /** Allow using part of one node. @default false */
+  partialNode?: boolean;
+}
+
+export interface StartedJob {
+  row: JobRow;
+  /** An existing job with the same cache key was found and reused. */
+  attached: boolean;
+  /** For an attached job: what differs from what was asked now (env_vars, resources, system...). */
+  differences: string[];
+}
+
+/** Some jobs could not be submitted. They are recorded as failed; the others went ahead. */
+export class JobSubmitError extends XprError {
+  override name = 'JobSubmitError';
+  constructor(readonly failures: ReadonlyArray<{ jobId: string; message: string }>) {
+    super(`Could not submit ${failures.length} job(s):\n${failures.map((f) => `  ${f.jobId}: ${f.message}`).join('\n')}`);
+  }
+}
+
+const OWNER = `${hostname()}:${process.pid}`;
+
+// Start (or attach to) jobs on one system. Everything is validated before anything is written.
+export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], opts: StartOptions): Promise<StartedJob[]> {
+  const system = ctx.system(opts.system);
+  const resources = normalizeResources(opts.resources);
+  const fit = findPartition(resources, system.partitions, { exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false }, system.name);
+  const headerExtra = opts.headerExtra ?? [];
+  const envHeaderExtra = parseEnvHeaderExtra(ctx.env.EXPYRE_HEADER_EXTRA);
+  const session = await ctx.session(system.name);
+  const runner = await bundleRunner();
+  const startHash = canonicalHash({ system: system.name, resources: opts.resources, headerExtra, exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false });
+
+  const started: StartedJob[] = [];
+  for (const job of jobs) {
+    const existing = ctx.store.findReusable(job.cacheKey);
+    if (existing) {
+      started.push({ row: existing, attached: true, differences: differences(existing, job, startHash) });
+      continue;
+    }
+    started.push(createJob(ctx, session, job, { fit, headerExtra, envHeaderExtra, runner, startHash, resources: opts.resources }));
+  }
+  writeCodeFiles(session, jobs.map((j) => j.bundle), runner);
+
+  const toSubmit = started.filter(
+    (s) => (s.row.state === 'created' || s.row.state === 'staged') && ctx.store.takeOwnership(s.row.id, OWNER, isStaleOwner),
+  );
+  try {
+    await stageAndSubmit(ctx, session, toSubmit.map((s) => s.row), [...new Set(jobs.map((j) => j.bundle))], runner);
+  } finally {
+    for (const s of toSubmit) ctx.store.releaseOwnership(s.row.id, OWNER);
+  }
+  return started.map((s) => ({ ...s, row: ctx.store.get(s.row.id) ?? s.row }));
+}
+
+interface CreateParams {
+  fit: NodeFit;
+  headerExtra: string[];
+  envHeaderExtra: string[];
+  runner: CodeBundle;
+  startHash: string;
+  resources: ResourcesInput;
+}
+
+// Write a new job's stage dir under a temporary name, then claim the cache key and move the dir in place atomically.
+function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p: CreateParams): StartedJob {
+  const name = sanitizeJobName(job.name);
+  const id = makeJobId(name, job.cacheKey);
+  const finalDir = join(session.localBase, id);
+  const tmpDir = join(session.localBase, `.tmp-${id}`);
+  const jobDirOnSystem = `${session.base}/${id}`;
+  try {
+    mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+    const spec: RunnerSpec = {
+      version: RUNNER_SPEC_VERSION,
+      jobId: id,
+      codeFile: `../_code/${job.bundle.fileName}`,
+      exportName: job.bundle.exportName,
+      mode: job.mode,
+      ...(job.mode === 'map' ? { batchSize: job.batchSize } : {}),
+    };
+    writeFileSync(join(tmpDir, JobFiles.spec), JSON.stringify(spec, null, 1));
+    writeFileSync(join(tmpDir, JobFiles.input), job.encodedArgs);
+    if (job.encodedItems !== null) writeFileSync(join(tmpDir, JobFiles.itemsIn), job.encodedItems);
+    if (job.outputFiles.length) writeFileSync(join(tmpDir, JobFiles.outputGlobs), job.outputFiles.join('\n') + '\n');
+    for (const f of job.inputFiles) {
+      mkdirSync(dirname(join(tmpDir, f.rel)), { recursive: true });
+      copyFileSync(f.abs, join(tmpDir, f.rel));
+    }
+    const body = renderJobBody({
+      jobDir: jobDirOnSystem,
+      runnerPath: `${session.base}/_code/${p.runner.fileName}`,
+      nodeCmd: session.system.nodeCmd,
+      fit: p.fit,
+      systemCommands: session.system.commands,
+      preCmds: job.preCmds,
+      postCmds: job.postCmds,
+      envVars: job.envVars,
+    });
+    const scriptSpec = {
+      jobId: id,
+      system: session.system,
+      fit: p.fit,
+      headerExtra: p.headerExtra,
+      envHeaderExtra: p.envHeaderExtra,
+      jobDir: jobDirOnSystem,
+      stdoutFile: JobFiles.schedStdout,
+      stderrFile: JobFiles.schedStderr,
+      body,
+    };
+    writeFileSync(join(tmpDir, session.scheduler.scriptName), session.scheduler.renderScript(scriptSpec), { mode: 0o700 });
+    const claimed = ctx.store.claim(
+      {
+        id,
+        cacheKey: job.cacheKey,
+        name,
+        system: session.system.name,
+        stageDir: finalDir,
+        runDir: jobDirOnSystem,
+        outputDir: job.cwd,
+        envHash: job.envHash,
+        details: {
+          mode: job.mode,
+          exportName: job.bundle.exportName,
+          codeFile: job.bundle.fileName,
+          resources: p.resources,
+          fit: { partition: p.fit.partition.name, numNodes: p.fit.numNodes, numCores: p.fit.numCores, numCoresPerNode: p.fit.numCoresPerNode, maxTimeS: p.fit.maxTimeS },
+          startHash: p.startHash,
+          outputFiles: job.outputFiles,
+          envVars: job.envVars,
+          preCmds: job.preCmds,
+          postCmds: job.postCmds,
+          itemCount: job.itemCount,
+          batchSize: job.batchSize,
+          scriptName: session.scheduler.scriptName,
+          submitArgv: session.scheduler.submitArgv(scriptSpec),
+        },
+      },
+      () => renameSync(tmpDir, finalDir),
+    );
+    if (claimed.attached) rmSync(tmpDir, { recursive: true, force: true });
+    return { row: claimed.row, attached: claimed.attached, differences: claimed.attached ? differences(claimed.row, job, p.startHash) : [] };
+  } catch (err) {
+    rmSync(tmpDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function differences(row: JobRow, job: PreparedJob, startHash: string): string[] {
+  const out: string[] = [];
+  const d = row.details as { envVars?: unknown; preCmds?: unknown; postCmds?: unknown; outputFiles?: unknown; startHash?: string };
+  if (row.envHash !== job.envHash) {
+    if (canonicalHash(d.envVars ?? []) !== canonicalHash(job.envVars)) out.push('env_vars');
+    if (canonicalHash(d.preCmds ?? []) !== canonicalHash(job.preCmds)) out.push('pre_cmds');
+    if (canonicalHash(d.postCmds ?? []) !== canonicalHash(job.postCmds)) out.push('post_cmds');
+    if (canonicalHash(d.outputFiles ?? []) !== canonicalHash(job.outputFiles)) out.push('output_files');
+  }
+  if (d.startHash !== startHash) out.push('system/resources/header_extra');
+  return out;
+}
+
+// Put the op bundles, the runner and the local queue script into `<local base>/_code/` (content-addressed: never rewritten).
+function writeCodeFiles(session: SystemSession, bundles: readonly CodeBundle[], runner: CodeBundle): void {
+  const dir = join(session.localBase, '_code');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const put = (name: string, text: string): void => {
+    const path = join(dir, name);
+    if (existsSync(path)) return;
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  };
+  for (const b of [...bundles, runner]) {
+    put(b.fileName, b.code);
+    put(`${b.fileName}.map`, b.map);
+  }
+  const queue = localQueueScript();
+  put(queue.fileName, queue.text);
+}
+
+function codeFileNames(bundles: readonly CodeBundle[], runner: CodeBundle): string[] {
+  return [...bundles, runner].flatMap((b) => [b.fileName, `${b.fileName}.map`]).concat(localQueueScript().fileName);
+}
+
+async function stageAndSubmit(ctx: XprContext, session: SystemSession, rows: JobRow[], bundles: CodeBundle[], runner: CodeBundle): Promise<void> {
+  if (rows.length === 0) return;
+  const name = session.system.name;
+  const toStage = rows.filter((r) => r.state === 'created');
+  if (toStage.length) {
+    const missing = [...new Set(codeFileNames(bundles, runner))].filter((f) => session.sharesFs || !ctx.store.hasStagedCode(name, f));
+    await stageJobs(session, toStage.map((r) => ({ id: r.id })), missing);
+    if (!session.sharesFs) ctx.store.markStagedCode(name, missing);
+    for (const r of toStage) ctx.store.transition(r.id, 'staged');
+  }
+  const outcomes = await submitJobs(
+    session,
+    rows.map((r) => ({ id: r.id, jobDir: r.runDir, argv: r.details.submitArgv as string[] })),
+  );
+  const failures: Array<{ jobId: string; message: string }> = [];
+  for (const r of rows) {
+    const o = outcomes.get(r.id);
+    if (o?.ok) ctx.store.transition(r.id, 'submitted', { schedulerId: o.schedulerId });
+    else {
+      const message = o?.message ?? 'no answer';
+      failures.push({ jobId: r.id, message });
+      ctx.store.transition(r.id, 'failed', { reason: `submission failed: ${message}`, force: true });
+    }
+  }
+  if (failures.length) throw new JobSubmitError(failures);
+}
+
+function parseEnvHeaderExtra(text: string | undefined): string[] {
+  if (!text) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new JobOptionError('EXPYRE_HEADER_EXTRA', `expected a JSON list of header lines, got ${JSON.stringify(text)}`);
+  }
+  return value as string[];
+}
+
+// A holder on this host whose process is gone no longer owns anything.
+function isStaleOwner(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  if (host !== hostname() || !pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

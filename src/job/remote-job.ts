@@ -1,0 +1,168 @@
+// The public job API (ExPyRe's ExPyRe object, renamed): create a job from an op and its arguments, start it on a
+// system, await its result, then mark it processed, cancel or clean it. Reruns attach to the job with the same key.
+import { rmSync } from 'node:fs';
+import type { JobRow, JobState } from '../store/index.ts';
+import { JobFiles, type ItemRecord } from '../runner/contract.ts';
+import { defaultContext, type XprContext } from './context.ts';
+import { prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
+import { startJobs, type StartOptions } from './lifecycle.ts';
+import type { WaitOptions } from './poller.ts';
+import { cancelInQueue, removeJobDirs } from './system-ops.ts';
+import { readResult, readJobError, readItemRecords, readTail } from './collect.ts';
+import { JobFailedError, JobDiedError, JobCancelledError } from './errors.ts';
+import { XprError } from '../errors.ts';
+
+export class JobStateError extends XprError {
+  override name = 'JobStateError';
+  constructor(readonly jobId: string | null, readonly state: string, action: string) {
+    super(`Cannot ${action} job ${jobId ?? '(not started)'}: it is ${state}`);
+  }
+}
+
+export class RemoteJob<T = unknown> {
+  readonly #ctx: XprContext;
+  readonly #prepared: PreparedJob;
+  #row: JobRow | undefined;
+  /** An existing job with the same cache key was found (at create or start) and is being reused. */
+  attached = false;
+  /** For an attached job: what differs from this request (env_vars, pre_cmds, resources...). */
+  differences: string[] = [];
+
+  private constructor(ctx: XprContext, prepared: PreparedJob, row: JobRow | undefined) {
+    this.#ctx = ctx;
+    this.#prepared = prepared;
+    this.#row = row;
+    this.attached = row !== undefined;
+  }
+
+  // Create a job: locate and bundle the op, encode its arguments, compute the cache key, look for a job to reuse.
+  static async create<T = unknown>(def: JobDefinition, ctx: XprContext = defaultContext()): Promise<RemoteJob<T>> {
+    const prepared = await prepareJob({ cwd: ctx.cwd, ...def });
+    return new RemoteJob<T>(ctx, prepared, ctx.store.findReusable(prepared.cacheKey));
+  }
+
+  /** The job id, once the job exists in the store. */
+  get id(): string | undefined {
+    return this.#row?.id;
+  }
+
+  get cacheKey(): string {
+    return this.#prepared.cacheKey;
+  }
+
+  /** The state in the store ('new' before start() for a job that did not exist). */
+  get state(): JobState | 'new' {
+    return this.#refresh()?.state ?? 'new';
+  }
+
+  /** The stored row (id, system, scheduler id, dirs, reason...), refreshed from the store. */
+  get row(): JobRow | undefined {
+    return this.#refresh();
+  }
+
+  #refresh(): JobRow | undefined {
+    if (this.#row) this.#row = this.#ctx.store.get(this.#row.id) ?? this.#row;
+    return this.#row;
+  }
+
+  // Start the job on a system (a no-op, apart from reporting differences, for a job that already exists).
+  async start(opts: StartOptions): Promise<this> {
+    const [started] = await startJobs(this.#ctx, [this.#prepared], opts);
+    this.#row = started!.row;
+    this.attached = started!.attached;
+    this.differences = started!.differences;
+    if (this.attached) {
+      const diff = this.differences.length ? `; what differs now: ${this.differences.join(', ')} (not part of the cache key, so the old job is kept)` : '';
+      this.#ctx.logger.info(`attached to existing job ${this.#row.id} (${this.#row.state})${diff}`);
+    }
+    return this;
+  }
+
+  // Wait for the job to end and return the op's value; throws JobFailedError, JobDiedError or JobCancelledError.
+  async result(opts: WaitOptions = {}): Promise<T> {
+    const row = this.#requireRow('get the result of');
+    const poller = await this.#ctx.poller(row.system);
+    const [done] = await poller.wait([row.id], opts);
+    this.#row = done!;
+    return outcomeOf(done!) as T;
+  }
+
+  /** Map mode: the per-item records the job wrote (positions within its chunk). */
+  itemRecords(): ItemRecord[] {
+    return readItemRecords(this.#requireRow('read the items of').stageDir);
+  }
+
+  // Record that the caller has consumed the result: the job is no longer reused by reruns.
+  async markProcessed(): Promise<void> {
+    const row = this.#requireRow('mark processed');
+    if (!this.#ctx.store.transition(row.id, 'processed') && this.#refresh()?.state !== 'processed') {
+      throw new JobStateError(row.id, this.#refresh()!.state, 'mark processed');
+    }
+  }
+
+  // Cancel the job in its queue (if it got there) and record it as cancelled.
+  async cancel(): Promise<void> {
+    const row = this.#requireRow('cancel');
+    await cancelJobs(this.#ctx, [row]);
+    this.#refresh();
+  }
+
+  // Remove the job's files on the system and locally (keeping the store row, as `cleaned`).
+  async clean(): Promise<void> {
+    const row = this.#requireRow('clean');
+    await cleanJobs(this.#ctx, [row]);
+    this.#refresh();
+  }
+
+  #requireRow(action: string): JobRow {
+    const row = this.#refresh();
+    if (!row) throw new JobStateError(null, 'not started', action);
+    return row;
+  }
+}
+
+// The value of an ended job, or the named error for how it ended.
+export function outcomeOf(row: JobRow): unknown {
+  switch (row.state) {
+    case 'succeeded':
+    case 'processed':
+      return readResult(row.stageDir);
+    case 'failed': {
+      if (row.reason?.startsWith('submission failed')) throw new JobDiedError(row.id, row.reason);
+      throw new JobFailedError(row.id, readJobError(row.stageDir), readTail(row.stageDir, JobFiles.stdout), readTail(row.stageDir, JobFiles.stderr));
+    }
+    case 'died':
+      throw new JobDiedError(row.id, row.reason ?? 'unknown', readTail(row.stageDir, JobFiles.stdout), readTail(row.stageDir, JobFiles.stderr));
+    case 'cancelled':
+      throw new JobCancelledError(row.id);
+    default:
+      throw new JobStateError(row.id, row.state, 'read the result of');
+  }
+}
+
+// Cancel jobs (grouped by system: one cancel command per system) and record them as cancelled.
+export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Promise<void> {
+  for (const [system, group] of groupBySystem(rows)) {
+    const session = await ctx.session(system);
+    await cancelInQueue(session, group.map((r) => r.schedulerId).filter((s): s is string => s !== null));
+    for (const r of group) ctx.store.transition(r.id, 'cancelled', { reason: 'cancelled by the user' });
+  }
+}
+
+// Remove job dirs (one command per system) and local stage dirs; rows become `cleaned`.
+export async function cleanJobs(ctx: XprContext, rows: readonly JobRow[]): Promise<void> {
+  for (const [system, group] of groupBySystem(rows)) {
+    const session = await ctx.session(system);
+    await removeJobDirs(session, group.map((r) => r.id));
+    for (const r of group) {
+      rmSync(r.stageDir, { recursive: true, force: true });
+      ctx.store.transition(r.id, 'cleaned', { force: !['processed', 'cancelled', 'failed', 'died', 'succeeded'].includes(r.state) ? false : true });
+    }
+  }
+}
+
+function groupBySystem(rows: readonly JobRow[]): Map<string, JobRow[]> {
+  const m = new Map<string, JobRow[]>();
+  for (const r of rows) m.set(r.system, [...(m.get(r.system) ?? []), r]);
+  return m;
+}

@@ -1,0 +1,55 @@
+// The contract between the driver and the runner: the files of a job dir and the shape of the job spec.
+// One owner for every file name inside a job dir; both sides import these names from here.
+
+/** Files in `<base>/<job id>/`. `_xpr_*` files are written by the job (runner or job script), atomically. */
+export const JobFiles = {
+  /** RunnerSpec (JSON), written by the driver. */
+  spec: 'xpr-job.json',
+  /** Codec text of the argument list: the op's arguments (call mode) or the extra arguments after the batch (map mode). */
+  input: 'xpr-input.json',
+  /** Map mode: codec text of the chunk's items. */
+  itemsIn: 'xpr-items.json',
+  /** Output file globs, one per line (declared output_files). */
+  outputGlobs: 'xpr-output-files',
+  /** The scheduler's job id, written by the submit command right after submission. */
+  schedulerId: '_xpr_sched_id',
+  /** Touched by the job script when the job starts on a node. */
+  started: '_xpr_started',
+  /** The op's stdout and stderr, captured at the file-descriptor level. */
+  stdout: '_xpr_stdout',
+  stderr: '_xpr_stderr',
+  /** Batch-level stdout/stderr of the queueing system. */
+  schedStdout: '_xpr_sched.out',
+  schedStderr: '_xpr_sched.err',
+  /** Call mode: encoded return value. */
+  result: '_xpr_result',
+  /** Call mode: encoded thrown error (map mode: an error outside any item, e.g. the op failed to load). */
+  error: '_xpr_error',
+  /** Map mode: one encoded ItemRecord per line, appended as each item finishes. */
+  items: '_xpr_items.jsonl',
+  /** Exit code of the runner, written by the job script after post commands. */
+  exit: '_xpr_exit',
+} as const;
+
+export const RUNNER_SPEC_VERSION = 1;
+
+export interface RunnerSpec {
+  version: typeof RUNNER_SPEC_VERSION;
+  jobId: string;
+  /** The op bundle, relative to the job dir (e.g. `../_code/<hash>.mjs`). */
+  codeFile: string;
+  exportName: string;
+  mode: 'call' | 'map';
+  /** Map mode: items per op call. */
+  batchSize?: number;
+}
+
+/** Map mode: what the runner appends to `_xpr_items.jsonl` for each item of the chunk (position in the chunk). */
+export type ItemRecord =
+  | { i: number; ok: true; value: unknown }
+  | { i: number; ok: false; error: unknown };
+
+/** Call mode: contents of `_xpr_result`. */
+export interface ResultRecord {
+  value: unknown;
+}

@@ -1,0 +1,61 @@
+// The contract every scheduler backend (local, slurm, sge, pbs) fulfils: render a job script,
+// build submit/status/cancel argv, parse their output. Backends never run anything themselves.
+import type { SchedulerKind, SystemConfig } from '../config/types.ts';
+import type { NodeFit } from '../resources/types.ts';
+
+export interface JobScriptSpec {
+  /** xpr job id: short, [A-Za-z0-9_-], starts with a letter; used as the queue's job name. */
+  jobId: string;
+  system: SystemConfig;
+  fit: NodeFit;
+  /** Per-call extra header lines (RemoteInfo.header_extra), templated like the system header. */
+  headerExtra: string[];
+  /** Lines from EXPYRE_HEADER_EXTRA (JSON list), already parsed by the caller. */
+  envHeaderExtra: string[];
+  /** Absolute job dir on the system where the job runs. */
+  jobDir: string;
+  /** Batch-level stdout/stderr file names (relative to jobDir). */
+  stdoutFile: string;
+  stderrFile: string;
+  /** Shell lines that do the work (written by job/script.ts); placed after the header. */
+  body: string;
+}
+
+/**
+ * A state the queue reports, mapped to what xpr needs:
+ *  queued  = waiting (pending, held, configuring, requeued...)
+ *  running = started and not ended
+ *  ended   = the queue says it ended; `rawState`/`exitCode`/`reason` say how (COMPLETED, TIMEOUT, ...)
+ *  unknown = a state we do not know: counted as alive, never as dead
+ */
+export type QueueState = 'queued' | 'running' | 'ended' | 'unknown';
+
+export interface QueueStatus {
+  schedulerId: string;
+  state: QueueState;
+  /** The scheduler's own word for the state (e.g. `PENDING`, `qw`, `Q`). */
+  rawState: string;
+  exitCode?: number;
+  /** Why it ended or waits, when the queue says (e.g. `TIMEOUT`, `OUT_OF_MEMORY`, `Resources`). */
+  reason?: string;
+}
+
+export interface Scheduler {
+  readonly kind: SchedulerKind;
+  /** File name of the job script inside the job dir, e.g. `job.script.slurm`. */
+  readonly scriptName: string;
+  /** Full job script text: shebang, header lines, then spec.body. */
+  renderScript(spec: JobScriptSpec): string;
+  /** argv that submits the script; it runs with the job dir as cwd. */
+  submitArgv(spec: JobScriptSpec): string[];
+  /** Scheduler job id from the submit command's stdout; throws SchedulerOutputError quoting it if unparseable. */
+  parseSubmitOutput(stdout: string): string;
+  /**
+   * Commands that together report on the given ids. Run in one remote shell; each command's stdout
+   * comes back as one element of `outputs` in parseStatus (a failing command gives its stdout anyway).
+   */
+  statusArgvs(schedulerIds: readonly string[]): string[][];
+  /** Ids missing from the returned map are not listed by the queue at all. */
+  parseStatus(outputs: readonly string[], schedulerIds: readonly string[]): Map<string, QueueStatus>;
+  cancelArgv(schedulerIds: readonly string[]): string[];
+}

@@ -1,0 +1,47 @@
+// Schema of the job store, as an ordered list of migrations; schema_version in `meta` says how many ran.
+// Add a migration at the end; never edit one that has shipped.
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: jobs, events, item results, staged code
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE jobs (
+     id            TEXT PRIMARY KEY,
+     cache_key     TEXT NOT NULL,
+     name          TEXT NOT NULL,
+     system        TEXT NOT NULL,
+     state         TEXT NOT NULL,
+     reason        TEXT,
+     scheduler_id  TEXT,
+     stage_dir     TEXT NOT NULL,
+     run_dir       TEXT NOT NULL,
+     output_dir    TEXT NOT NULL,
+     env_hash      TEXT NOT NULL,
+     details       TEXT NOT NULL,
+     owner         TEXT,
+     created_at    REAL NOT NULL,
+     updated_at    REAL NOT NULL
+   );
+   CREATE INDEX jobs_cache_key ON jobs (cache_key);
+   CREATE INDEX jobs_state ON jobs (state);
+   CREATE TABLE events (
+     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+     job_id   TEXT NOT NULL,
+     at       REAL NOT NULL,
+     from_state TEXT,
+     to_state TEXT NOT NULL,
+     detail   TEXT
+   );
+   CREATE INDEX events_job ON events (job_id);
+   CREATE TABLE item_results (
+     item_key   TEXT PRIMARY KEY,
+     job_id     TEXT NOT NULL,
+     ok         INTEGER NOT NULL,
+     payload    TEXT NOT NULL,
+     created_at REAL NOT NULL
+   );
+   CREATE TABLE staged_code (
+     system    TEXT NOT NULL,
+     file_name TEXT NOT NULL,
+     PRIMARY KEY (system, file_name)
+   );`,
+];

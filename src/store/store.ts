@@ -1,0 +1,312 @@
+// The job store: one SQLite file per project root holding jobs, their state events, per-item results and staged code.
+// WAL + busy timeout on local disks; rollback journal + a writer lock dir on network filesystems. Parameterised SQL only.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MIGRATIONS } from './migrations.ts';
+import { isLegalTransition, REUSABLE_STATES, type JobState } from './states.ts';
+import { isNetworkFilesystem } from './fs-kind.ts';
+import { withLockDir } from './write-lock.ts';
+import { StoreError } from './errors.ts';
+
+export const STORE_FILE = 'xpr-jobs.sqlite';
+
+export interface JobRow {
+  id: string;
+  cacheKey: string;
+  name: string;
+  system: string;
+  state: JobState;
+  reason: string | null;
+  schedulerId: string | null;
+  stageDir: string;
+  runDir: string;
+  outputDir: string;
+  envHash: string;
+  /** Job-layer data (mode, resources, fit, env, files...), stored as JSON. */
+  details: Record<string, unknown>;
+  owner: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewJob = Omit<JobRow, 'state' | 'reason' | 'schedulerId' | 'owner' | 'createdAt' | 'updatedAt'>;
+
+export interface JobEvent {
+  seq: number;
+  jobId: string;
+  at: number;
+  fromState: JobState | null;
+  toState: JobState;
+  detail: string | null;
+}
+
+export interface JobFilter {
+  ids?: readonly string[];
+  states?: readonly JobState[];
+  system?: string;
+  cacheKey?: string;
+}
+
+export interface ItemResult {
+  itemKey: string;
+  jobId: string;
+  ok: boolean;
+  /** Codec text of the value (ok) or the error. */
+  payload: string;
+}
+
+interface RawJob {
+  id: string; cache_key: string; name: string; system: string; state: string; reason: string | null;
+  scheduler_id: string | null; stage_dir: string; run_dir: string; output_dir: string; env_hash: string;
+  details: string; owner: string | null; created_at: number; updated_at: number;
+}
+
+const now = (): number => Date.now() / 1000;
+
+export class JobStore {
+  readonly path: string;
+  readonly isNetworkFs: boolean;
+  readonly #db: Database.Database;
+  readonly #lockDir: string;
+
+  private constructor(path: string, db: Database.Database, isNetworkFs: boolean) {
+    this.path = path;
+    this.#db = db;
+    this.isNetworkFs = isNetworkFs;
+    this.#lockDir = `${path}.writelock`;
+  }
+
+  // Open (creating if needed) the store in a project root and bring its schema up to date.
+  static open(projectRoot: string): JobStore {
+    mkdirSync(projectRoot, { recursive: true, mode: 0o700 });
+    const path = join(projectRoot, STORE_FILE);
+    const networkFs = isNetworkFilesystem(projectRoot);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { timeout: 15_000 });
+      db.pragma(networkFs ? 'journal_mode = DELETE' : 'journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+    } catch (err) {
+      throw new StoreError(`Cannot open the job store ${path}: ${(err as Error).message}`, path, { cause: err });
+    }
+    const store = new JobStore(path, db, networkFs);
+    store.#migrate();
+    return store;
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  // Run fn in one BEGIN IMMEDIATE transaction (and under the writer lock on network filesystems).
+  #write<T>(fn: () => T): T {
+    const tx = this.#db.transaction(fn);
+    return this.isNetworkFs ? withLockDir(this.#lockDir, () => tx.immediate()) : tx.immediate();
+  }
+
+  #migrate(): void {
+    this.#write(() => {
+      this.#db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+      const row = this.#db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
+      const version = row ? Number(row.value) : 0;
+      if (version > MIGRATIONS.length) {
+        throw new StoreError(
+          `The job store ${this.path} has schema version ${version}, newer than this xpr understands (${MIGRATIONS.length}). Upgrade xpr.`,
+          this.path,
+        );
+      }
+      for (let v = version; v < MIGRATIONS.length; v++) {
+        this.#db.exec(MIGRATIONS[v]!.replace('CREATE TABLE meta', 'CREATE TABLE IF NOT EXISTS meta'));
+      }
+      this.#db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(String(MIGRATIONS.length));
+      this.#db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('project_id', ?)").run(`p${randomBytes(6).toString('hex')}`);
+    });
+  }
+
+  schemaVersion(): number {
+    return Number((this.#db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value);
+  }
+
+  /** Stable id of this project, used to name its remote dirs (survives moving the project or changing login node). */
+  projectId(): string {
+    return (this.#db.prepare("SELECT value FROM meta WHERE key = 'project_id'").get() as { value: string }).value;
+  }
+
+  /**
+   * Attach to the newest reusable job with this cache key, or insert `job` in state `created`.
+   * One BEGIN IMMEDIATE transaction, so two processes never both create a job for the same key.
+   * `beforeInsert` runs inside the transaction just before the insert (e.g. to move a prepared stage dir in place);
+   * if it throws, nothing is inserted.
+   */
+  claim(job: NewJob, beforeInsert?: () => void): { row: JobRow; attached: boolean } {
+    return this.#write(() => {
+      const existing = this.#findReusable(job.cacheKey);
+      if (existing) return { row: existing, attached: true };
+      beforeInsert?.();
+      const t = now();
+      this.#db
+        .prepare(
+          `INSERT INTO jobs (id, cache_key, name, system, state, stage_dir, run_dir, output_dir, env_hash, details, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'created', ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(job.id, job.cacheKey, job.name, job.system, job.stageDir, job.runDir, job.outputDir, job.envHash, JSON.stringify(job.details), t, t);
+      this.#db.prepare('INSERT INTO events (job_id, at, from_state, to_state, detail) VALUES (?, ?, NULL, ?, NULL)').run(job.id, t, 'created');
+      return { row: this.get(job.id)!, attached: false };
+    });
+  }
+
+  // The newest job with this cache key in a state that is reused (created … succeeded, died), if any.
+  findReusable(cacheKey: string): JobRow | undefined {
+    return this.#findReusable(cacheKey);
+  }
+
+  #findReusable(cacheKey: string): JobRow | undefined {
+    const marks = REUSABLE_STATES.map(() => '?').join(', ');
+    const raw = this.#db
+      .prepare(`SELECT * FROM jobs WHERE cache_key = ? AND state IN (${marks}) ORDER BY created_at DESC, rowid DESC LIMIT 1`)
+      .get(cacheKey, ...REUSABLE_STATES) as RawJob | undefined;
+    return raw && toRow(raw);
+  }
+
+  get(id: string): JobRow | undefined {
+    const raw = this.#db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as RawJob | undefined;
+    return raw && toRow(raw);
+  }
+
+  list(filter: JobFilter = {}): JobRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.ids) {
+      where.push(`id IN (${filter.ids.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...filter.ids);
+    }
+    if (filter.states) {
+      where.push(`state IN (${filter.states.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...filter.states);
+    }
+    if (filter.system !== undefined) {
+      where.push('system = ?');
+      params.push(filter.system);
+    }
+    if (filter.cacheKey !== undefined) {
+      where.push('cache_key = ?');
+      params.push(filter.cacheKey);
+    }
+    const sql = `SELECT * FROM jobs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid`;
+    return (this.#db.prepare(sql).all(...params) as RawJob[]).map(toRow);
+  }
+
+  /**
+   * Move a job to `to` if the state machine allows it from its current state; records an event.
+   * Returns false (changing nothing) when the move is not legal, e.g. because another process got there first.
+   */
+  transition(id: string, to: JobState, opts: { reason?: string | null; schedulerId?: string; force?: boolean } = {}): boolean {
+    return this.#write(() => {
+      const cur = this.#db.prepare('SELECT state FROM jobs WHERE id = ?').get(id) as { state: JobState } | undefined;
+      if (!cur) throw new StoreError(`No job ${id} in ${this.path}`, this.path);
+      if (!opts.force && !isLegalTransition(cur.state, to)) return false;
+      const t = now();
+      this.#db
+        .prepare('UPDATE jobs SET state = ?, reason = ?, scheduler_id = COALESCE(?, scheduler_id), updated_at = ? WHERE id = ?')
+        .run(to, opts.reason ?? null, opts.schedulerId ?? null, t, id);
+      this.#db
+        .prepare('INSERT INTO events (job_id, at, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?)')
+        .run(id, t, cur.state, to, opts.reason ?? null);
+      return true;
+    });
+  }
+
+  setSchedulerId(id: string, schedulerId: string): void {
+    this.#write(() => this.#db.prepare('UPDATE jobs SET scheduler_id = ?, updated_at = ? WHERE id = ?').run(schedulerId, now(), id));
+  }
+
+  /** Take the submission lease of a job: succeeds if nobody holds it, we hold it, or `isStale(holder)` says the holder is gone. */
+  takeOwnership(id: string, owner: string, isStale: (holder: string) => boolean): boolean {
+    return this.#write(() => {
+      const row = this.#db.prepare('SELECT owner FROM jobs WHERE id = ?').get(id) as { owner: string | null } | undefined;
+      if (!row) return false;
+      if (row.owner !== null && row.owner !== owner && !isStale(row.owner)) return false;
+      this.#db.prepare('UPDATE jobs SET owner = ? WHERE id = ?').run(owner, id);
+      return true;
+    });
+  }
+
+  releaseOwnership(id: string, owner: string): void {
+    this.#write(() => this.#db.prepare('UPDATE jobs SET owner = NULL WHERE id = ? AND owner = ?').run(id, owner));
+  }
+
+  events(id: string): JobEvent[] {
+    const rows = this.#db.prepare('SELECT * FROM events WHERE job_id = ? ORDER BY seq').all(id) as Array<{
+      seq: number; job_id: string; at: number; from_state: JobState | null; to_state: JobState; detail: string | null;
+    }>;
+    return rows.map((r) => ({ seq: r.seq, jobId: r.job_id, at: r.at, fromState: r.from_state, toState: r.to_state, detail: r.detail }));
+  }
+
+  /** Remove jobs (and their events) from the store. Files are the caller's business. */
+  deleteJobs(ids: readonly string[]): number {
+    return this.#write(() => {
+      let n = 0;
+      for (const id of ids) {
+        this.#db.prepare('DELETE FROM events WHERE job_id = ?').run(id);
+        n += this.#db.prepare('DELETE FROM jobs WHERE id = ?').run(id).changes;
+      }
+      return n;
+    });
+  }
+
+  // Per-item results already stored, for the given item keys.
+  getItemResults(itemKeys: readonly string[]): Map<string, ItemResult> {
+    const out = new Map<string, ItemResult>();
+    const stmt = this.#db.prepare('SELECT item_key, job_id, ok, payload FROM item_results WHERE item_key = ?');
+    for (const key of itemKeys) {
+      const r = stmt.get(key) as { item_key: string; job_id: string; ok: number; payload: string } | undefined;
+      if (r) out.set(key, { itemKey: r.item_key, jobId: r.job_id, ok: r.ok === 1, payload: r.payload });
+    }
+    return out;
+  }
+
+  putItemResults(results: readonly ItemResult[]): void {
+    if (results.length === 0) return;
+    this.#write(() => {
+      const stmt = this.#db.prepare(
+        `INSERT INTO item_results (item_key, job_id, ok, payload, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT(item_key) DO UPDATE SET job_id = excluded.job_id, ok = excluded.ok, payload = excluded.payload, created_at = excluded.created_at`,
+      );
+      const t = now();
+      for (const r of results) stmt.run(r.itemKey, r.jobId, r.ok ? 1 : 0, r.payload, t);
+    });
+  }
+
+  deleteItemResults(itemKeys: readonly string[]): void {
+    this.#write(() => {
+      const stmt = this.#db.prepare('DELETE FROM item_results WHERE item_key = ?');
+      for (const k of itemKeys) stmt.run(k);
+    });
+  }
+
+  hasStagedCode(system: string, fileName: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM staged_code WHERE system = ? AND file_name = ?').get(system, fileName) !== undefined;
+  }
+
+  markStagedCode(system: string, fileNames: readonly string[]): void {
+    this.#write(() => {
+      const stmt = this.#db.prepare('INSERT OR IGNORE INTO staged_code (system, file_name) VALUES (?, ?)');
+      for (const f of fileNames) stmt.run(system, f);
+    });
+  }
+
+  forgetStagedCode(system: string): void {
+    this.#write(() => this.#db.prepare('DELETE FROM staged_code WHERE system = ?').run(system));
+  }
+}
+
+function toRow(r: RawJob): JobRow {
+  return {
+    id: r.id, cacheKey: r.cache_key, name: r.name, system: r.system, state: r.state as JobState, reason: r.reason,
+    schedulerId: r.scheduler_id, stageDir: r.stage_dir, runDir: r.run_dir, outputDir: r.output_dir, envHash: r.env_hash,
+    details: JSON.parse(r.details) as Record<string, unknown>, owner: r.owner, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}

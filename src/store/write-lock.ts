@@ -1,0 +1,44 @@
+// A lock file that serialises writers when the store lives on a network filesystem (no trustworthy fcntl locks).
+// mkdir is atomic over NFS; a lock whose holder died (same host) or that is older than the stale limit is broken.
+import { mkdirSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+const STALE_MS = 120_000;
+
+// Run fn while holding the lock dir `lockDir`; waits (sleeping the thread) while another writer holds it.
+export function withLockDir<T>(lockDir: string, fn: () => T, timeoutMs = 60_000): T {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (isStale(lockDir)) {
+        rmSync(lockDir, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the lock ${lockDir}; if no xpr process is running, remove it (xpr db-unlock)`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+  try {
+    writeFileSync(join(lockDir, 'owner'), `${hostname()} ${process.pid}\n`);
+    return fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function isStale(lockDir: string): boolean {
+  try {
+    if (Date.now() - statSync(lockDir).mtimeMs > STALE_MS) return true;
+    const [host, pid] = readFileSync(join(lockDir, 'owner'), 'utf8').trim().split(' ');
+    if (host !== hostname() || !pid) return false;
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
