@@ -2,7 +2,7 @@
 // The names are ExPyRe's node_dict: what a job's header may use; rendering itself belongs to the schedulers.
 
 /** Names a header template may use, as in ExPyRe (`{num_cores_per_node}`, `{max_time}` = H:MM:SS, ...). */
-export const HEADER_TEMPLATE_KEYS = ['id', 'max_time', 'partition', 'queue', 'num_nodes', 'num_cores', 'num_cores_per_node'] as const;
+export const HEADER_TEMPLATE_KEYS = ['id', 'max_time', 'max_time_HMS', 'partition', 'queue', 'num_nodes', 'num_cores', 'num_cores_per_node'] as const;
 
 // Problem with one template line (unknown name, unbalanced brace), or null when it renders with HEADER_TEMPLATE_KEYS.
 export function checkHeaderTemplate(line: string): string | null {

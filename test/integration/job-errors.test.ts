@@ -22,7 +22,7 @@ test('malformed config.json: ConfigError with file, line and column', (t) => {
   writeFileSync(join(p.root, 'config.json'), '{ "systems": {\n  "a": { "host": null, }\n}');
   const err = t.throws(() => p.context(), { instanceOf: ConfigError });
   t.regex(err.message, /config\.json/);
-  t.regex(err.message, /line 2/);
+  t.regex(err.message, /config\.json:2:\d+: JSON syntax error/);
   t.false(existsSync(join(p.root, 'xpr-jobs.sqlite')));
 });
 

@@ -11,7 +11,7 @@ import { makeProject } from '../helpers/project.ts';
 const script = fileURLToPath(new URL('../fixtures/resume-script.ts', import.meta.url));
 
 function runScript(cwd: string, env: NodeJS.ProcessEnv, args: string[]): { child: ReturnType<typeof spawn>; output: Promise<{ out: string; code: number | null }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

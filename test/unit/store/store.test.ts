@@ -119,7 +119,7 @@ for (let i = 0; i < 50; i++) {
 console.log(attached);`);
   const run = (tag: string) =>
     new Promise<number>((res, rej) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', prog, tag], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const c = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), prog, tag], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       c.stdout.on('data', (d) => (out += d));
       c.on('close', (code) => (code === 0 ? res(Number(out.trim())) : rej(new Error(`exit ${code}`))));
