@@ -25,6 +25,7 @@ export class XprContext {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly logger: Logger;
+  readonly homeDir: string;
   #store: JobStore | undefined;
   readonly #sessions = new Map<string, Promise<SystemSession>>();
   readonly #transports = new Map<string, Transport>();
@@ -34,7 +35,8 @@ export class XprContext {
     this.cwd = opts.cwd ?? process.cwd();
     this.env = opts.env ?? process.env;
     this.logger = opts.logger ?? createLogger({ quiet: this.env.XPR_QUIET === '1' });
-    this.config = loadConfig({ cwd: this.cwd, env: this.env, homeDir: opts.homeDir ?? homedir() });
+    this.homeDir = opts.homeDir ?? homedir();
+    this.config = loadConfig({ cwd: this.cwd, env: this.env, homeDir: this.homeDir });
   }
 
   /** The project's job store (opened, and created if needed, on first use). */
@@ -53,7 +55,9 @@ export class XprContext {
     let s = this.#sessions.get(name);
     if (!s) {
       const system = this.system(name);
-      const transport = makeTransport(system);
+      const transport = makeTransport(system, {
+        ssh2: { homeDir: this.homeDir, agentSocket: this.env.SSH_AUTH_SOCK ?? null },
+      });
       this.#transports.set(name, transport);
       s = openSession({ system, transport, projectRoot: this.config.projectRoot, projectId: this.store.projectId(), env: this.env });
       s.catch(() => this.#sessions.delete(name));
