@@ -3,7 +3,7 @@
 import { build, type BuildFailure } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { BundleError } from './errors.ts';
 import type { OpRef } from './locate.ts';
@@ -20,6 +20,14 @@ export interface CodeBundle {
   exportName: string;
 }
 
+interface CacheEntry {
+  bundle: CodeBundle;
+  /** Every file esbuild read, with its stamp: the entry is valid while none changed (ctime cannot be set back). */
+  inputs: Array<{ path: string; stamp: string }>;
+}
+
+const cache = new Map<string, CacheEntry>();
+
 const REQUIRE_SHIM =
   "import { createRequire as __xprCreateRequire } from 'node:module';\n" +
   'const require = __xprCreateRequire(import.meta.url);';
@@ -29,6 +37,9 @@ export async function bundleModule(
   ref: OpRef,
   opts: { external?: string[]; fileNamePrefix?: string; runExport?: boolean } = {},
 ): Promise<CodeBundle> {
+  const key = JSON.stringify([ref.modulePath, ref.exportName, opts]);
+  const hit = cache.get(key);
+  if (hit && hit.inputs.every(isUnchanged)) return hit.bundle;
   const workDir = packageRoot(ref.modulePath);
   const outfile = join(workDir, '__xpr_bundle.mjs');
   let result;
@@ -53,6 +64,7 @@ export async function bundleModule(
       logLevel: 'silent',
       banner: { js: REQUIRE_SHIM },
       external: opts.external ?? [],
+      metafile: true,
     });
   } catch (err) {
     const failure = err as BuildFailure;
@@ -70,13 +82,33 @@ export async function bundleModule(
   const body = stripSourceMapComment(jsFile.text);
   const hash = createHash('sha256').update(body).digest('hex');
   const fileName = `${opts.fileNamePrefix ?? ''}${hash}.mjs`;
-  return {
+  const bundle: CodeBundle = {
     hash,
     fileName,
     code: `${body}\n//# sourceMappingURL=${fileName}.map\n`,
     map: absolutizeMapSources(mapFile.text, dirname(outfile)),
     exportName: ref.exportName,
   };
+  const inputs = Object.keys(result.metafile?.inputs ?? {})
+    .filter((p) => !p.startsWith('<'))
+    .map((p) => resolve(workDir, p))
+    .filter(existsSync)
+    .map((path) => ({ path, stamp: fileStamp(path) }));
+  cache.set(key, { bundle, inputs });
+  return bundle;
+}
+
+function fileStamp(path: string): string {
+  const st = statSync(path, { bigint: true });
+  return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+function isUnchanged(input: { path: string; stamp: string }): boolean {
+  try {
+    return fileStamp(input.path) === input.stamp;
+  } catch {
+    return false;
+  }
 }
 
 // The bundle's entry: re-export the op; for a program (the runner), also call the export once loaded.

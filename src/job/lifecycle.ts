@@ -117,6 +117,7 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
       copyFileSync(f.abs, join(tmpDir, f.rel));
     }
     const body = renderJobBody({
+      jobId: id,
       jobDir: jobDirOnSystem,
       runnerPath: `${session.base}/_code/${p.runner.fileName}`,
       nodeCmd: session.system.nodeCmd,

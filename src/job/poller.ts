@@ -37,7 +37,9 @@ export class Poller {
   readonly #gone = new Map<string, { sinceMs: number; polls: number }>();
   #running = false;
   #stopped = false;
-  #intervalMs = 200;
+  #intervalMs: number;
+  /** Shortest pause between polls: right after a start, and again whenever a poll saw jobs change state. */
+  readonly #minIntervalMs: number;
   #wake: (() => void) | undefined;
   /** Poll commands run so far (for tests and benchmarks). */
   pollsRun = 0;
@@ -45,6 +47,8 @@ export class Poller {
   constructor(ctx: XprContext, session: SystemSession) {
     this.#ctx = ctx;
     this.#session = session;
+    this.#minIntervalMs = session.sharesFs ? 200 : 1000;
+    this.#intervalMs = this.#minIntervalMs;
   }
 
   // Resolve with the rows of `ids` once every one of them has ended (succeeded, failed, died, cancelled...).
@@ -76,7 +80,7 @@ export class Poller {
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(waiter);
-      this.#intervalMs = 200;
+      this.#intervalMs = this.#minIntervalMs;
       this.#wake?.();
       void this.#loop();
     });
@@ -93,8 +97,9 @@ export class Poller {
     let errors = 0;
     try {
       while (this.#waiters.size > 0 && !this.#stopped) {
+        let changed = false;
         try {
-          await this.#tick();
+          changed = await this.#tick();
           errors = 0;
         } catch (err) {
           errors++;
@@ -103,7 +108,9 @@ export class Poller {
         }
         if (this.#waiters.size === 0) break;
         const maxMs = Math.min(...[...this.#waiters].map((w) => w.maxIntervalMs));
-        this.#intervalMs = Math.min(maxMs, this.#intervalMs * 1.5);
+        // Poll again soon while jobs are moving; back off while nothing changes.
+        this.#intervalMs = changed ? this.#minIntervalMs : Math.min(maxMs, this.#intervalMs * 1.5);
+        this.#intervalMs = Math.min(this.#intervalMs, maxMs);
         await new Promise<void>((res) => {
           this.#wake = res;
           sleep(this.#intervalMs).then(res, res);
@@ -115,7 +122,8 @@ export class Poller {
     }
   }
 
-  async #tick(): Promise<void> {
+  // One round: poll, fetch, update the store, resolve finished waiters. Returns whether any job changed state.
+  async #tick(): Promise<boolean> {
     const store = this.#ctx.store;
     const waiters = [...this.#waiters];
     const recheck = new Set(waiters.flatMap((w) => [...w.recheck]));
@@ -124,16 +132,17 @@ export class Poller {
     // Live jobs, plus died jobs once per new waiter: a slow shared filesystem may have shown their results late (B12).
     const toPoll = rows.filter((r) => isLive(r.state) || (r.state === 'died' && recheck.has(r.id)));
     for (const w of waiters) w.recheck.clear();
-    if (toPoll.length) await this.#pollOnce(toPoll);
+    const changed = toPoll.length ? await this.#pollOnce(toPoll) : false;
     const byId = new Map(store.list({ ids }).map((r) => [r.id, r]));
     for (const w of waiters) {
       const mine = w.ids.map((id) => byId.get(id)).filter((r): r is JobRow => r !== undefined);
       w.onPoll?.(mine);
       if (mine.length === w.ids.length && mine.every((r) => ENDED_STATES.includes(r.state))) w.resolve(mine);
     }
+    return changed;
   }
 
-  async #pollOnce(rows: JobRow[]): Promise<void> {
+  async #pollOnce(rows: JobRow[]): Promise<boolean> {
     const store = this.#ctx.store;
     const outcome = await pollJobs(this.#session, rows.map((r) => ({ id: r.id, schedulerId: r.schedulerId })));
     this.pollsRun++;
@@ -173,6 +182,7 @@ export class Poller {
     }
     await fetchJobs(this.#session, fetches);
     for (const step of after) await step();
+    return after.length > 0;
   }
 
   #graceMs(): number {

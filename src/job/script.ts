@@ -6,6 +6,7 @@ import type { NodeFit } from '../resources/types.ts';
 import { JobOptionError } from './errors.ts';
 
 export interface JobBodySpec {
+  jobId: string;
   jobDir: string;
   runnerPath: string;
   nodeCmd: string;
@@ -27,6 +28,7 @@ export function renderJobBody(spec: JobBodySpec): string {
     `cd ${quote(spec.jobDir)} || exit 1`,
     `: > ${JobFiles.started}`,
     `export EXPYRE_NUM_NODES=${fit.numNodes} EXPYRE_NUM_CORES=${fit.numCores} EXPYRE_NUM_CORES_PER_NODE=${fit.numCoresPerNode}`,
+    `export XPR_JOB_ID=${quote(spec.jobId)}`,
     ...section('system commands', spec.systemCommands),
     ...section('pre_cmds', spec.preCmds),
     ...spec.envVars.map(([k, v]) => `export ${k}=${shellValueWithVars(v)}`),

@@ -35,6 +35,8 @@ export interface JobDefinition {
   /** Map mode (used by autoparallelize): the chunk's items and the op's batch size. */
   items?: unknown[];
   batchSize?: number;
+  /** An op already located and bundled (autoparallelize bundles once for all its chunks). */
+  bundle?: CodeBundle;
 }
 
 export interface InputFile {
@@ -81,8 +83,7 @@ export async function prepareJob(def: JobDefinition): Promise<PreparedJob> {
   // Encoding first: an uncodable argument is reported before any bundling work.
   const encodedArgs = encode(args, 'args');
   const encodedItems = mode === 'map' ? encode(def.items, 'items') : null;
-  const ref = await locateOp(def.op, cwd);
-  const bundle = await bundleModule(ref, { external: def.external });
+  const bundle = def.bundle ?? (await bundleModule(await locateOp(def.op, cwd), { external: def.external }));
   const inputFiles = await collectInputFiles(def.inputFiles ?? [], cwd);
 
   const cacheKey = canonicalHash({
@@ -96,7 +97,7 @@ export async function prepareJob(def: JobDefinition): Promise<PreparedJob> {
   });
   const envHash = canonicalHash({ envVars, preCmds, postCmds, outputFiles });
   return {
-    name: def.name ?? ref.exportName,
+    name: def.name ?? bundle.exportName,
     cacheKey,
     mode,
     bundle,

@@ -6,14 +6,15 @@ const NETWORK_FS = new Set(['nfs', 'nfs4', 'lustre', 'gpfs', 'cifs', 'smb3', 'sm
 
 // The filesystem type of the mount holding `dir`, or null when it cannot be told.
 export function filesystemType(dir: string): string | null {
-  let mountinfo: string;
-  let path: string;
   try {
-    mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
-    path = realpathSync(dir);
+    return filesystemTypeIn(readFileSync('/proc/self/mountinfo', 'utf8'), realpathSync(dir));
   } catch {
     return null;
   }
+}
+
+// The type of the deepest mount in a /proc/self/mountinfo text that contains `path` (absolute, resolved).
+export function filesystemTypeIn(mountinfo: string, path: string): string | null {
   let best: { mount: string; type: string } | null = null;
   for (const line of mountinfo.split('\n')) {
     const [left, right] = line.split(' - ');
@@ -29,6 +30,10 @@ export function filesystemType(dir: string): string | null {
 
 // Whether SQLite's WAL mode is unsafe for a database in `dir`.
 export function isNetworkFilesystem(dir: string): boolean {
-  const type = filesystemType(dir);
+  return isNetworkType(filesystemType(dir));
+}
+
+// Whether a filesystem type (as in mountinfo) is a network or cluster filesystem.
+export function isNetworkType(type: string | null): boolean {
   return type !== null && NETWORK_FS.has(type);
 }

@@ -44,4 +44,11 @@ export const MIGRATIONS: readonly string[] = [
      file_name TEXT NOT NULL,
      PRIMARY KEY (system, file_name)
    );`,
+  // 2: autoparallelize calls, so a `wait: false` call can be collected later (also from another process)
+  `CREATE TABLE calls (
+     call_key   TEXT PRIMARY KEY,
+     details    TEXT NOT NULL,
+     created_at REAL NOT NULL,
+     updated_at REAL NOT NULL
+   );`,
 ];

@@ -78,11 +78,14 @@ export class JobStore {
     this.#lockDir = `${path}.writelock`;
   }
 
-  // Open (creating if needed) the store in a project root and bring its schema up to date.
-  static open(projectRoot: string): JobStore {
+  /**
+   * Open (creating if needed) the store in a project root and bring its schema up to date.
+   * `networkFs` overrides the detection (XPR_STORE_NETWORK_FS=1 does the same for users whose mount is not recognised).
+   */
+  static open(projectRoot: string, opts: { networkFs?: boolean } = {}): JobStore {
     mkdirSync(projectRoot, { recursive: true, mode: 0o700 });
     const path = join(projectRoot, STORE_FILE);
-    const networkFs = isNetworkFilesystem(projectRoot);
+    const networkFs = opts.networkFs ?? (process.env.XPR_STORE_NETWORK_FS === '1' || isNetworkFilesystem(projectRoot));
     let db: Database.Database;
     try {
       db = new Database(path, { timeout: 15_000 });

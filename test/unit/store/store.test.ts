@@ -86,13 +86,16 @@ test('a store from a newer xpr is refused with a message', (t) => {
   t.throws(() => JobStore.open(dir), { message: /newer than this xpr/ });
 });
 
-test('WAL mode is on for a store on a local disk', (t) => {
-  const dir = root();
-  const s = JobStore.open(dir);
-  s.close();
-  const db = new Database(join(dir, 'xpr-jobs.sqlite'));
-  t.is(db.pragma('journal_mode', { simple: true }), 'wal');
-  db.close();
+test('WAL mode is on for a store on a local disk, the rollback journal on a network filesystem', (t) => {
+  for (const [networkFs, mode] of [[false, 'wal'], [true, 'delete']] as const) {
+    const dir = root();
+    const s = JobStore.open(dir, { networkFs });
+    t.is(s.isNetworkFs, networkFs);
+    s.close();
+    const db = new Database(join(dir, 'xpr-jobs.sqlite'));
+    t.is(db.pragma('journal_mode', { simple: true }), mode);
+    db.close();
+  }
 });
 
 test('per-item results are stored and read back by key', (t) => {
@@ -104,13 +107,13 @@ test('per-item results are stored and read back by key', (t) => {
   s.close();
 });
 
-test('two processes claiming the same cache key at once create exactly one job', async (t) => {
+for (const networkFs of [false, true]) test(`two processes claiming the same cache keys at once create exactly one job each (${networkFs ? 'network filesystem mode: rollback journal + lock dir' : 'WAL'})`, async (t) => {
   const dir = root();
-  JobStore.open(dir).close();
+  JobStore.open(dir, { networkFs }).close();
   const storeModule = fileURLToPath(new URL('../../../src/store/index.ts', import.meta.url));
   const prog = join(dir, 'claim.ts');
   writeFileSync(prog, `import { JobStore } from ${JSON.stringify(storeModule)};
-const s = JobStore.open(${JSON.stringify(dir)});
+const s = JobStore.open(${JSON.stringify(dir)}, { networkFs: ${networkFs} });
 let attached = 0;
 for (let i = 0; i < 50; i++) {
   const r = s.claim({ id: process.argv[2] + i, cacheKey: 'key' + i, name: 'n', system: 'local', stageDir: 's', runDir: 'r', outputDir: 'o', envHash: 'e', details: {} });
@@ -125,7 +128,7 @@ console.log(attached);`);
       c.on('close', (code) => (code === 0 ? res(Number(out.trim())) : rej(new Error(`exit ${code}`))));
     });
   const [a, b] = await Promise.all([run('A'), run('B')]);
-  const s = JobStore.open(dir);
+  const s = JobStore.open(dir, { networkFs });
   t.is(s.list().length, 50, 'one job per key');
   t.is(a + b, 50, 'every other claim attached');
   s.close();
