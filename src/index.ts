@@ -15,3 +15,7 @@ export { XprError } from './errors.ts';
 export type { ResourcesInput } from './resources/types.ts';
 export type { SystemConfig, PartitionSpec, XprConfig } from './config/types.ts';
 export type { JobState, JobRow } from './store/index.ts';
+export {
+  autoparallelize, collectCall, ItemsFailedError, AutoparaOptionError, normalizeRemoteInfo, RemoteInfoError, ExpyreInfoError,
+  type AutoparallelizeOptions, type AutoparaResults, type AutoparaHandle, type BatchOp, type ItemFailure, type RemoteInfo, type RemoteInfoInput,
+} from './autopara/index.ts';

@@ -27,6 +27,7 @@ interface CacheEntry {
 }
 
 const cache = new Map<string, CacheEntry>();
+const inFlight = new Map<string, Promise<CodeBundle>>();
 
 const REQUIRE_SHIM =
   "import { createRequire as __xprCreateRequire } from 'node:module';\n" +
@@ -40,6 +41,20 @@ export async function bundleModule(
   const key = JSON.stringify([ref.modulePath, ref.exportName, opts]);
   const hit = cache.get(key);
   if (hit && hit.inputs.every(isUnchanged)) return hit.bundle;
+  // Concurrent requests for the same module share one esbuild run.
+  let running = inFlight.get(key);
+  if (!running) {
+    running = buildBundle(ref, opts, key).finally(() => inFlight.delete(key));
+    inFlight.set(key, running);
+  }
+  return running;
+}
+
+async function buildBundle(
+  ref: OpRef,
+  opts: { external?: string[]; fileNamePrefix?: string; runExport?: boolean },
+  key: string,
+): Promise<CodeBundle> {
   const workDir = packageRoot(ref.modulePath);
   const outfile = join(workDir, '__xpr_bundle.mjs');
   let result;

@@ -41,7 +41,20 @@ export async function locateOp(op: OpInput, cwd = process.cwd()): Promise<OpRef>
   return { modulePath, exportName: op.exportName };
 }
 
-async function locateFunction(fn: (...args: never[]) => unknown): Promise<OpRef> {
+// Functions located (or being located) in this process: a function object never moves to another module.
+const located = new WeakMap<object, Promise<OpRef>>();
+
+function locateFunction(fn: (...args: never[]) => unknown): Promise<OpRef> {
+  let ref = located.get(fn);
+  if (!ref) {
+    ref = locateFunctionUncached(fn);
+    located.set(fn, ref);
+    ref.catch(() => located.delete(fn));
+  }
+  return ref;
+}
+
+async function locateFunctionUncached(fn: (...args: never[]) => unknown): Promise<OpRef> {
   const label = fn.name ? `op "${fn.name}"` : 'the op (an anonymous function)';
   const url = functionScriptUrl(fn);
   if (!url || !url.startsWith('file:')) {

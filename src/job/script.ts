@@ -4,6 +4,7 @@ import { quote, quoteArgv } from '../transport/quote.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { NodeFit } from '../resources/types.ts';
 import { JobOptionError } from './errors.ts';
+import { renderEnvValue } from './env-value.ts';
 
 export interface JobBodySpec {
   jobId: string;
@@ -16,7 +17,14 @@ export interface JobBodySpec {
   /** The call's pre/post commands (shell lines by design). */
   preCmds: readonly string[];
   postCmds: readonly string[];
-  envVars: ReadonlyArray<readonly [string, string]>;
+  envVars: readonly EnvVar[];
+}
+
+/** One env var: `literal` values expand only ${NAME} references; `word` values (ExPyRe's "NAME=value" list form) are read as a shell word. */
+export interface EnvVar {
+  name: string;
+  value: string;
+  form: 'literal' | 'word';
 }
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -28,10 +36,12 @@ export function renderJobBody(spec: JobBodySpec): string {
     `cd ${quote(spec.jobDir)} || exit 1`,
     `: > ${JobFiles.started}`,
     `export EXPYRE_NUM_NODES=${fit.numNodes} EXPYRE_NUM_CORES=${fit.numCores} EXPYRE_NUM_CORES_PER_NODE=${fit.numCoresPerNode}`,
+    // older names, used in wfl's documentation
+    `export EXPYRE_NCORES=${fit.numCores} EXPYRE_NCORES_PER_NODE=${fit.numCoresPerNode}`,
     `export XPR_JOB_ID=${quote(spec.jobId)}`,
     ...section('system commands', spec.systemCommands),
     ...section('pre_cmds', spec.preCmds),
-    ...spec.envVars.map(([k, v]) => `export ${k}=${shellValueWithVars(v)}`),
+    ...spec.envVars.map((e) => `export ${e.name}=${renderEnvValue(e.value, e.form, `env_vars.${e.name}`)}`),
     `${quoteArgv([spec.nodeCmd, '--enable-source-maps', spec.runnerPath, spec.jobDir])} > ${JobFiles.stdout} 2> ${JobFiles.stderr}`,
     'xpr_rc=$?',
     ...section('post_cmds', spec.postCmds),
@@ -45,47 +55,32 @@ function section(title: string, lines: readonly string[]): string[] {
   return lines.length ? [`# ${title}`, ...lines] : [];
 }
 
-/**
- * Quote an env var value for the shell, keeping `${NAME}` and `$NAME` references live (so
- * `OMP_NUM_THREADS=${EXPYRE_NUM_CORES_PER_NODE}` works) while everything else, `$(...)` included, stays literal.
- */
-export function shellValueWithVars(value: string): string {
-  const parts: string[] = [];
-  const re = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
-  let last = 0;
-  for (const m of value.matchAll(re)) {
-    if (m.index > last) parts.push(quote(value.slice(last, m.index)));
-    parts.push(`"\${${m[1] ?? m[2]}}"`);
-    last = m.index + m[0].length;
-  }
-  if (last < value.length || parts.length === 0) parts.push(quote(value.slice(last)));
-  return parts.join('');
-}
-
-// Normalise env_vars given as {NAME: value} or ["NAME=value", ...] into pairs; bad names or missing '=' are errors.
-export function normalizeEnvVars(envVars: unknown, where = 'env_vars'): Array<[string, string]> {
+// Normalise env_vars given as {NAME: value} (literal values) or ["NAME=value", ...] (shell words, as ExPyRe).
+// A bad name, a missing '=' or a value that would need command substitution is an error naming the entry.
+export function normalizeEnvVars(envVars: unknown, where = 'env_vars'): EnvVar[] {
   if (envVars === undefined || envVars === null) return [];
-  const pairs: Array<[string, string]> = [];
+  const vars: EnvVar[] = [];
   if (Array.isArray(envVars)) {
     envVars.forEach((entry, i) => {
       if (typeof entry !== 'string' || !entry.includes('=')) {
         throw new JobOptionError(`${where}[${i}]`, `expected "NAME=value", got ${JSON.stringify(entry)}`);
       }
       const eq = entry.indexOf('=');
-      pairs.push([entry.slice(0, eq), entry.slice(eq + 1)]);
+      vars.push({ name: entry.slice(0, eq), value: entry.slice(eq + 1), form: 'word' });
     });
   } else if (typeof envVars === 'object') {
     for (const [k, v] of Object.entries(envVars)) {
       if (typeof v !== 'string' && typeof v !== 'number') {
         throw new JobOptionError(`${where}.${k}`, `expected a string value, got ${typeof v}`);
       }
-      pairs.push([k, String(v)]);
+      vars.push({ name: k, value: String(v), form: 'literal' });
     }
   } else {
     throw new JobOptionError(where, `expected an object {NAME: value} or a list of "NAME=value", got ${typeof envVars}`);
   }
-  for (const [k] of pairs) {
-    if (!VAR_NAME.test(k)) throw new JobOptionError(where, `${JSON.stringify(k)} is not a valid environment variable name`);
+  for (const v of vars) {
+    if (!VAR_NAME.test(v.name)) throw new JobOptionError(where, `${JSON.stringify(v.name)} is not a valid environment variable name`);
+    renderEnvValue(v.value, v.form, `${where}.${v.name}`); // refuse bad values now, before anything is written
   }
-  return pairs;
+  return vars;
 }

@@ -6,7 +6,7 @@ import { isAbsolute, relative, resolve, basename, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import { encode, canonicalHash } from '../codec/index.ts';
 import { locateOp, bundleModule, type OpInput, type CodeBundle } from '../bundle/index.ts';
-import { normalizeEnvVars } from './script.ts';
+import { normalizeEnvVars, type EnvVar } from './script.ts';
 import { JobOptionError } from './errors.ts';
 
 /** What a user gives to create a job. */
@@ -59,7 +59,7 @@ export interface PreparedJob {
   batchSize: number;
   inputFiles: InputFile[];
   outputFiles: string[];
-  envVars: Array<[string, string]>;
+  envVars: EnvVar[];
   preCmds: string[];
   postCmds: string[];
   /** Hash of what is stored but not in the key (env, commands): a change is reported on reattach. */

@@ -14,14 +14,24 @@ export interface StageRequest {
   id: string;
 }
 
+// Runs a script that arrives on stdin: saved to a temp file first, so no size limit applies (a single argv element,
+// and so a whole ssh command line, is capped at 128 KiB on Linux) and nothing the script runs can read it from stdin.
+const RUN_STDIN_SCRIPT = 'f=$(mktemp "${TMPDIR:-/tmp}/xpr.XXXXXX") || exit 97; cat > "$f"; bash "$f"; rc=$?; rm -f "$f"; exit $rc';
+
+// Run a generated script (every value in it already quoted with quote()) on the system.
+async function runScript(session: SystemSession, script: string, idempotent: boolean) {
+  return session.transport.exec(['bash', '-c', RUN_STDIN_SCRIPT], { stdin: script, idempotent });
+}
+
 // Send the local stage dirs of `jobs` (and code files the system lacks) in one tar stream, unpacked by one command.
 export async function stageJobs(session: SystemSession, jobs: readonly StageRequest[], codeFiles: readonly string[]): Promise<void> {
   if (session.sharesFs || jobs.length === 0) return;
   const base = session.base;
   const entries = [...jobs.map((j) => j.id), ...codeFiles.map((f) => `_code/${f}`)];
   const pack = tarCreate({ cwd: session.localBase, portable: true, noMtime: false }, entries);
-  const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf - && shift && chmod 700 -- "$@"';
-  const res = await session.transport.exec(['bash', '-c', script, 'xpr-stage', base, ...jobs.map((j) => j.id)], {
+  // Job dirs arrive with the 0700 mode they have here; umask 077 covers anything tar creates.
+  const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf -';
+  const res = await session.transport.exec(['bash', '-c', script, 'xpr-stage', base], {
     stdin: Readable.from(pack as unknown as AsyncIterable<Buffer>),
     idempotent: true,
   });
@@ -52,7 +62,7 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
   }
   lines.push('exit 0');
   // Not idempotent: a dropped connection here is reported, and the caller re-syncs from the job dirs instead of resubmitting.
-  const res = await session.transport.exec(['bash', '-c', lines.join('\n')], { idempotent: false });
+  const res = await runScript(session, lines.join('\n'), false);
   const text = res.stdout.toString('utf8');
   const blocks = text.split('@@xpr-submit ').slice(1);
   for (const block of blocks) {
@@ -107,8 +117,8 @@ export interface PollOutcome {
   files: Map<string, JobFileFlags>;
 }
 
-const POLL_FILES_SCRIPT = `
-for xpr_id in "$@"; do
+const POLL_FILES_LOOP = `
+for xpr_id in "\${xpr_ids[@]}"; do
   if [ ! -d "$xpr_id" ]; then printf '@@xpr-job %s missing\\n' "$xpr_id"; continue; fi
   s=0; r=0; e=0; [ -e "$xpr_id/${JobFiles.started}" ] && s=1; [ -e "$xpr_id/${JobFiles.result}" ] && r=1; [ -e "$xpr_id/${JobFiles.error}" ] && e=1
   x=$(cat "$xpr_id/${JobFiles.exit}" 2>/dev/null); q=$(head -c 200 "$xpr_id/${JobFiles.schedulerId}" 2>/dev/null | tr '\\n' ' ')
@@ -125,10 +135,13 @@ export async function pollJobs(
   const argvs = schedIds.length ? session.scheduler.statusArgvs(schedIds) : [];
   const lines: string[] = [];
   argvs.forEach((argv, k) => lines.push(`printf '@@xpr-section %s\\n' ${k}`, `${quoteArgv(argv)} 2>/dev/null`));
-  lines.push(`printf '@@xpr-files\\n'`, `cd ${quote(base)} || exit 3`, POLL_FILES_SCRIPT);
-  const res = await session.transport.exec(['bash', '-c', lines.join('\n'), 'xpr-poll', ...jobs.map((j) => j.id)], {
-    idempotent: true,
-  });
+  lines.push(
+    `printf '@@xpr-files\\n'`,
+    `cd ${quote(base)} || exit 3`,
+    `xpr_ids=(${jobs.map((j) => quote(j.id)).join(' ')})`,
+    POLL_FILES_LOOP,
+  );
+  const res = await runScript(session, lines.join('\n'), true);
   const text = res.stdout.toString('utf8');
   const filesAt = text.lastIndexOf('@@xpr-files\n');
   if (res.code !== 0 || filesAt < 0) throw new SystemCommandError(session, 'poll jobs', res);
@@ -158,8 +171,8 @@ export interface FetchRequest {
   withLogs: boolean;
 }
 
-const FETCH_SCRIPT = `
-cd "$1" || exit 3; shift
+const FETCH_LOOP = `
+set -- "\${xpr_args[@]}"
 {
 while [ $# -gt 0 ]; do
   xpr_id=$1; xpr_logs=$2; xpr_n=$3; shift 3
@@ -177,7 +190,8 @@ export async function fetchJobs(session: SystemSession, jobs: readonly FetchRequ
   if (session.sharesFs || jobs.length === 0) return;
   const base = session.base;
   const args = jobs.flatMap((j) => [j.id, j.withLogs ? '1' : '0', String(j.outputGlobs.length), ...j.outputGlobs]);
-  const res = await session.transport.exec(['bash', '-c', FETCH_SCRIPT, 'xpr-fetch', base, ...args], { idempotent: true });
+  const script = [`cd ${quote(base)} || exit 3`, `xpr_args=(${args.map(quote).join(' ')})`, FETCH_LOOP].join('\n');
+  const res = await runScript(session, script, true);
   if (res.code !== 0) throw new SystemCommandError(session, 'fetch results', res);
   mkdirSync(session.localBase, { recursive: true, mode: 0o700 });
   await pipeline(Readable.from([res.stdout]), tarExtract({ cwd: session.localBase }));
@@ -194,6 +208,6 @@ export async function cancelInQueue(session: SystemSession, schedulerIds: readon
 export async function removeJobDirs(session: SystemSession, ids: readonly string[]): Promise<void> {
   if (ids.length === 0 || session.sharesFs) return;
   const base = session.base;
-  const res = await session.transport.exec(['bash', '-c', 'cd "$1" || exit 0; shift; rm -rf -- "$@"', 'xpr-rm', base, ...ids], { idempotent: true });
+  const res = await runScript(session, `cd ${quote(base)} || exit 0\nrm -rf -- ${ids.map(quote).join(' ')}`, true);
   if (res.code !== 0) throw new SystemCommandError(session, 'remove job dirs', res);
 }

@@ -3,23 +3,30 @@
 import { readFileSync, writeFileSync, renameSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { encode, decode } from '../codec/index.ts';
+import { runPool, poolWorkerMain, type ItemOutcome } from '../autopara/pool.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
 
 // Entry point: run the job in the dir given as argv[2] (default: cwd). Exit code 0 = result written.
+// In a worker thread started by the map-mode pool on this same file, serve the pool instead.
 export async function runnerMain(): Promise<void> {
+  if (!isMainThread) {
+    if ((workerData as { xprPoolWorker?: number } | null)?.xprPoolWorker) poolWorkerMain();
+    return;
+  }
   const jobDir = resolve(process.argv[2] ?? '.');
   try {
     const spec = JSON.parse(readFileSync(join(jobDir, JobFiles.spec), 'utf8')) as RunnerSpec;
     if (spec.version !== RUNNER_SPEC_VERSION) {
       throw new Error(`job spec version ${spec.version} is not supported by this runner (expects ${RUNNER_SPEC_VERSION})`);
     }
-    const op = await loadOp(jobDir, spec);
+    const op = spec.mode === 'call' ? await loadOp(jobDir, spec) : null;
     const args = decode(readFileSync(join(jobDir, JobFiles.input), 'utf8')) as unknown[];
-    if (spec.mode === 'call') await runCall(jobDir, op, args);
+    if (op) await runCall(jobDir, op, args);
     else {
       const items = decode(readFileSync(join(jobDir, JobFiles.itemsIn), 'utf8')) as unknown[];
-      await runMap(jobDir, spec, op, items, args);
+      await runMap(jobDir, spec, items, args);
     }
   } catch (err) {
     writeAtomic(join(jobDir, JobFiles.error), encodeError(err));
@@ -41,24 +48,35 @@ async function runCall(jobDir: string, op: Op, args: unknown[]): Promise<void> {
   writeAtomic(join(jobDir, JobFiles.result), encode({ value }, 'result'));
 }
 
-// Map mode: call the op on batches of the chunk, appending one record per item as each batch finishes.
-async function runMap(jobDir: string, spec: RunnerSpec, op: Op, items: unknown[], extraArgs: unknown[]): Promise<void> {
-  const batchSize = Math.max(1, spec.batchSize ?? 1);
+// Map mode: run the op over the chunk with the pool (WFL_NUM_PYTHON_SUBPROCESSES workers, default one per core of
+// the node), appending one record per item as each batch finishes, so a killed job keeps what it finished.
+async function runMap(jobDir: string, spec: RunnerSpec, items: unknown[], extraArgs: unknown[]): Promise<void> {
   const file = join(jobDir, JobFiles.items);
-  for (let start = 0; start < items.length; start += batchSize) {
-    const batch = items.slice(start, start + batchSize);
-    let lines: string[];
-    try {
-      const out = (await op(batch, ...extraArgs)) as unknown;
-      const values = Array.isArray(out) ? out : [];
-      lines = batch.map((_, k) => encodeLine({ i: start + k, ok: true, value: values[k] }));
-    } catch (err) {
-      const error = decode(encodeError(err));
-      lines = batch.map((_, k) => encodeLine({ i: start + k, ok: false, error }));
-    }
-    appendFileSync(file, lines.join('\n') + '\n');
-  }
+  await runPool({
+    codeFile: resolve(jobDir, spec.codeFile),
+    exportName: spec.exportName,
+    items,
+    batchSize: Math.max(1, spec.batchSize ?? 1),
+    numWorkers: workersFromEnv(process.env),
+    extraArgs,
+    workerScript: import.meta.url,
+    onBatchDone: (first: number, outcomes: ItemOutcome[]) => {
+      const lines = outcomes.map((o, k) =>
+        o.ok ? encodeLine({ i: first + k, ok: true, value: o.value }) : encodeLine({ i: first + k, ok: false, error: decode(encodeError(o.error)) }),
+      );
+      appendFileSync(file, lines.join('\n') + '\n');
+    },
+  });
   writeAtomic(join(jobDir, JobFiles.result), encode({ value: items.length }, 'result'));
+}
+
+// Workers inside a job: WFL_NUM_PYTHON_SUBPROCESSES (or XPR_NUM_WORKERS) if set, else the cores per node.
+function workersFromEnv(env: NodeJS.ProcessEnv): number {
+  for (const name of ['XPR_NUM_WORKERS', 'WFL_NUM_PYTHON_SUBPROCESSES', 'EXPYRE_NUM_CORES_PER_NODE']) {
+    const n = Number(env[name]);
+    if (env[name] && Number.isInteger(n) && n > 0) return n;
+  }
+  return 1;
 }
 
 function encodeLine(record: { i: number; ok: boolean; value?: unknown; error?: unknown }): string {

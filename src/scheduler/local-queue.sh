@@ -34,6 +34,10 @@ run)
   jobdir=$(cat "$d/jobdir"); script=$(cat "$d/script"); need=$(cat "$d/cores"); maxtime=$(cat "$d/maxtime"); slots=$(cat "$d/slots")
   out=$(cat "$d/out"); err=$(cat "$d/err")
   [ "$need" -gt "$slots" ] && need=$slots
+  # Waiting jobs queue on the turnstile lock, blocked in the kernel (no CPU); only its holder polls for free slots,
+  # and it lets the next waiter in once it holds all the slots it needs.
+  exec {turn}>>"$qdir/turnstile"
+  flock "$turn"
   while :; do
     got=()
     for ((k = 0; k < slots && ${#got[@]} < need; k++)); do
@@ -42,8 +46,9 @@ run)
     done
     [ ${#got[@]} -ge "$need" ] && break
     for fd in "${got[@]}"; do exec {fd}>&-; done
-    sleep "0.$(( RANDOM % 4 + 1 ))"
+    sleep 0.1
   done
+  exec {turn}>&-
   date +%s > "$d/started"
   cd "$jobdir" || { write_atomic "$d/reason" "job dir $jobdir missing"; write_atomic "$d/exit" 127; exit 127; }
   if [ "$maxtime" -gt 0 ]; then

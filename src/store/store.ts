@@ -260,14 +260,16 @@ export class JobStore {
     });
   }
 
-  // Per-item results already stored, for the given item keys.
+  // Per-item results already stored, for the given item keys (one read transaction, so 10 000 lookups stay fast).
   getItemResults(itemKeys: readonly string[]): Map<string, ItemResult> {
     const out = new Map<string, ItemResult>();
     const stmt = this.#db.prepare('SELECT item_key, job_id, ok, payload FROM item_results WHERE item_key = ?');
-    for (const key of itemKeys) {
-      const r = stmt.get(key) as { item_key: string; job_id: string; ok: number; payload: string } | undefined;
-      if (r) out.set(key, { itemKey: r.item_key, jobId: r.job_id, ok: r.ok === 1, payload: r.payload });
-    }
+    this.#db.transaction(() => {
+      for (const key of itemKeys) {
+        const r = stmt.get(key) as { item_key: string; job_id: string; ok: number; payload: string } | undefined;
+        if (r) out.set(key, { itemKey: r.item_key, jobId: r.job_id, ok: r.ok === 1, payload: r.payload });
+      }
+    })();
     return out;
   }
 
@@ -288,6 +290,24 @@ export class JobStore {
       const stmt = this.#db.prepare('DELETE FROM item_results WHERE item_key = ?');
       for (const k of itemKeys) stmt.run(k);
     });
+  }
+
+  /** Save (or replace) an autoparallelize call's record: its item keys and which job holds which items. */
+  putCall(callKey: string, details: Record<string, unknown>): void {
+    this.#write(() => {
+      const t = now();
+      this.#db
+        .prepare(
+          `INSERT INTO calls (call_key, details, created_at, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(call_key) DO UPDATE SET details = excluded.details, updated_at = excluded.updated_at`,
+        )
+        .run(callKey, JSON.stringify(details), t, t);
+    });
+  }
+
+  getCall(callKey: string): Record<string, unknown> | undefined {
+    const r = this.#db.prepare('SELECT details FROM calls WHERE call_key = ?').get(callKey) as { details: string } | undefined;
+    return r && (JSON.parse(r.details) as Record<string, unknown>);
   }
 
   hasStagedCode(system: string, fileName: string): boolean {

@@ -5,8 +5,12 @@ import type { Readable } from 'node:stream';
 export type TransportKind = 'local' | 'ssh2' | 'openssh';
 
 export interface ExecOptions {
-  /** Bytes (or a stream) written to the command's stdin, then stdin is closed. */
-  stdin?: Buffer | string | Readable;
+  /**
+   * Bytes (or a stream) written to the command's stdin, then stdin is closed. Besides Node Readables, any async
+   * iterable of chunks works (e.g. the minipass stream of `tar.c()`). A stream cannot be replayed, so an exec
+   * with a stream stdin is never repeated after a dropped connection.
+   */
+  stdin?: Buffer | string | Readable | AsyncIterable<Uint8Array>;
   /** Abort the command (the transport closes the channel / kills the local process). */
   signal?: AbortSignal;
   /** Kill the command after this many milliseconds. @default no limit */

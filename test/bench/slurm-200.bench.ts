@@ -42,7 +42,9 @@ echo "$t0 $t1 $t2"`;
       .on('error', reject)
       .connect({ host: cluster.host, port: Number(cluster.port), username: cluster.user, privateKey: readFileSync(cluster.key) });
   });
-  const [t0, t1, t2] = out.trim().split(' ').map(Number) as [number, number, number];
+  const line = out.split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+ [\d.]+ [\d.]+$/.test(l)).pop() ?? '';
+  const [t0, t1, t2] = line.split(' ').map(Number) as [number, number, number];
+  if (!Number.isFinite(t2)) throw new Error(`unexpected output from the raw loop: ${JSON.stringify(out.slice(-500))}`);
   return { totalS: t2 - t0, submitS: t1 - t0 };
 }
 
@@ -52,6 +54,7 @@ async function viaXpr(): Promise<Record<string, number>> {
   try {
     const t0 = performance.now();
     const prepared = await Promise.all(Array.from({ length: N }, (_, k) => prepareJob({ op: add, args: [k, 1_000_000], cwd: p.dir })));
+    const preparedS = (performance.now() - t0) / 1000;
     const started = await startJobs(ctx, prepared, { system: 'slurm_ssh', resources: { num_cores: 1, max_time: '10m' }, partialNode: true });
     const submitS = (performance.now() - t0) / 1000;
     const afterSubmit = ctx.transportStats().slurm_ssh!.commandsRun;
@@ -61,7 +64,7 @@ async function viaXpr(): Promise<Record<string, number>> {
     const stats = ctx.transportStats().slurm_ssh!;
     const ok = rows.filter((r) => r.state === 'succeeded').length;
     return {
-      totalS, submitS, succeeded: ok, connections: stats.connectionsOpened, commandsTotal: stats.commandsRun,
+      totalS, submitS, preparedS, succeeded: ok, connections: stats.connectionsOpened, commandsTotal: stats.commandsRun,
       commandsToSubmit: afterSubmit, polls: poller.pollsRun, commandsAfterSubmit: stats.commandsRun - afterSubmit,
     };
   } finally {
@@ -74,7 +77,7 @@ const x = await viaXpr();
 const f = (v: number): string => v.toFixed(2);
 console.log(`\n${N} one-item jobs, ssh -> Slurm (1 node, ${(await import('node:os')).availableParallelism()} cores), same run:`);
 console.log(`  raw sbatch loop on the cluster: total ${f(raw.totalS)} s (submitting took ${f(raw.submitS)} s)`);
-console.log(`  xpr:                            total ${f(x.totalS!)} s (all ${N} submitted after ${f(x.submitS!)} s), ${x.succeeded}/${N} succeeded`);
+console.log(`  xpr:                            total ${f(x.totalS!)} s (all ${N} submitted after ${f(x.submitS!)} s, of which preparing ${f(x.preparedS!)} s), ${x.succeeded}/${N} succeeded`);
 console.log(`  ratio xpr / raw loop:           ${f(x.totalS! / raw.totalS)}x`);
 console.log(`  SSH connections opened:         ${x.connections}`);
 console.log(`  remote commands to submit:      ${x.commandsToSubmit} (run dir + stage + submit)`);

@@ -1,0 +1,182 @@
+// The Son of Grid Engine / SGE backend: `#$` job scripts, `qsub -terse`, status from `qstat -xml` (waiting and
+// running jobs) plus `qacct` for the asked-about jobs qstat no longer lists (exit status), `qdel`.
+import type { JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import { composeHeader, escapeTemplate, renderBatchScript, shellPath } from './header.ts';
+import {
+  checkOutputFileName, checkSchedulerIds, describeSignal, outputLines, splitExitMarker, withExitMarker,
+} from './common.ts';
+import { SchedulerOutputError } from './errors.ts';
+
+/**
+ * Runs qacct only for the given job numbers that plain `qstat` does not list (finished ones): qacct reads the
+ * whole accounting file, so asking it about live jobs would cost much and say nothing. A constant script; the
+ * ids arrive as positional arguments. If qstat itself fails it prints nothing (qstat -xml reports the failure).
+ */
+const QACCT_SCRIPT = [
+  'out=$(qstat 2>/dev/null) || exit 0',
+  `listed=" $(printf '%s\\n' "$out" | awk 'NR>2 {printf "%s ", $1}')"`,
+  'for i in "$@"; do j=${i%%.*}; case "$listed" in *" $j "*) ;; *) qacct -j "$j" 2>/dev/null ;; esac; done',
+  'exit 0',
+].join('\n');
+
+// Which of xpr's states an SGE state code (qstat's `state` column, e.g. `qw`, `hqw`, `Eqw`, `r`, `dr`) is.
+export function sgeQueueState(code: string): QueueState {
+  if (!/^[A-Za-z]+$/.test(code)) return 'unknown';
+  if (code.includes('E')) return 'queued'; // error state: waits until the error is cleared (qmod -cj)
+  if (/[rt]/.test(code)) return 'running'; // r, t, Rr, Rt, dr, dt, hr
+  if (/[sST]/.test(code)) return 'running'; // suspended after starting
+  if (/[qw]/.test(code)) return 'queued'; // qw, hqw, hRwq, Rq
+  if (code === 'z') return 'ended';
+  return 'unknown';
+}
+
+function sgeReason(code: string, jobNumber: string): string | undefined {
+  const parts: string[] = [];
+  if (code.includes('E')) parts.push(`error state: the job cannot start until the error is cleared (qstat -j ${jobNumber} says why; qmod -cj ${jobNumber} clears it)`);
+  if (code.includes('d')) parts.push('being deleted');
+  if (code.includes('h')) parts.push('held');
+  if (/[sST]/.test(code)) parts.push('suspended');
+  if (code.includes('R')) parts.push('restarted');
+  if (sgeQueueState(code) === 'unknown') parts.push(`SGE state ${code} is not one xpr knows; counted as alive`);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+// SGE: qsub -terse/qstat -xml+qacct/qdel; scripts named job.script.sge.
+export class SgeScheduler implements Scheduler {
+  readonly kind = 'sge' as const;
+  readonly scriptName = 'job.script.sge';
+
+  /** ExPyRe's default lines (name, h_rt, output files, shell, not rerunnable, cwd), as templates. */
+  defaultHeader(spec: JobScriptSpec): string[] {
+    checkOutputFileName(spec.stdoutFile, 'stdoutFile');
+    checkOutputFileName(spec.stderrFile, 'stderrFile');
+    return [
+      '#$ -N {id}',
+      '#$ -l h_rt={max_time}',
+      `#$ -o ${escapeTemplate(spec.stdoutFile)}`,
+      `#$ -e ${escapeTemplate(spec.stderrFile)}`,
+      `#$ -S ${escapeTemplate(shellPath(spec.system.scriptExec))}`,
+      '#$ -r n',
+      '#$ -cwd',
+    ];
+  }
+
+  renderScript(spec: JobScriptSpec): string {
+    return renderBatchScript(spec, composeHeader(spec, this.defaultHeader(spec)));
+  }
+
+  submitArgv(_spec: JobScriptSpec): string[] {
+    return ['qsub', '-terse', this.scriptName];
+  }
+
+  /** The job number; for an array job (`123.1-5:1`) the number `123`, which qstat, qacct and qdel all take. */
+  parseSubmitOutput(stdout: string): string {
+    const ids = new Set<string>();
+    for (const line of outputLines(stdout)) {
+      const m = /^(\d+)(?:\.\d+-\d+:\d+)?$/.exec(line) ?? /^Your job(?:-array)? (\d+)\b.* has been submitted$/.exec(line);
+      if (m) ids.add(m[1]!);
+    }
+    if (ids.size === 1) return [...ids][0]!;
+    throw new SchedulerOutputError('sge', `submit (qsub -terse ${this.scriptName})`, stdout,
+      'one job number line such as "1234" or "1234.1-5:1" (qsub -terse)',
+      ids.size === 0 ? 'no job number found' : `${ids.size} different job numbers found`);
+  }
+
+  statusArgvs(schedulerIds: readonly string[]): string[][] {
+    if (schedulerIds.length === 0) return [];
+    checkSchedulerIds(schedulerIds, 'schedulerIds');
+    return [withExitMarker(['qstat', '-xml']), ['sh', '-c', QACCT_SCRIPT, 'sh', ...schedulerIds]];
+  }
+
+  parseStatus(outputs: readonly string[], schedulerIds: readonly string[]): Map<string, QueueStatus> {
+    const byNumber = new Map<string, string[]>();
+    for (const id of schedulerIds) {
+      const n = id.split('.')[0]!;
+      byNumber.set(n, [...(byNumber.get(n) ?? []), id]);
+    }
+    const qstat = splitExitMarker(outputs[0] ?? '');
+    const listed = parseQstatXml(qstat.text, byNumber);
+    const accounted = parseQacct(outputs[1] ?? '', byNumber);
+    const answered = qstat.rc === 0;
+    const result = new Map<string, QueueStatus>();
+    for (const [n, ids] of byNumber) {
+      // qacct is asked only about jobs qstat did not list a moment later, so it is the newer word.
+      let status = accounted.get(n) ?? listed.get(n);
+      if (!status && !answered) {
+        const said = outputLines(qstat.text)[0];
+        status = {
+          schedulerId: n, state: 'unknown', rawState: '',
+          reason: `qstat did not answer (${qstat.rc === null ? 'no exit code' : `exit code ${qstat.rc}`}${said ? `: ${said}` : ''})`,
+        };
+      }
+      if (status) for (const id of ids) result.set(id, { ...status, schedulerId: id });
+    }
+    return result;
+  }
+
+  cancelArgv(schedulerIds: readonly string[]): string[] {
+    checkSchedulerIds(schedulerIds, 'schedulerIds');
+    return ['qdel', ...schedulerIds];
+  }
+}
+
+function xmlText(block: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(block);
+  return m ? decodeXml(m[1]!.trim()) : undefined;
+}
+
+function decodeXml(s: string): string {
+  return s.replace(/&(lt|gt|amp|quot|apos|#\d+);/g, (_, e: string) =>
+    ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e] ?? String.fromCodePoint(Number(e.slice(1))));
+}
+
+// <job_list> entries of `qstat -xml` for the wanted job numbers; several entries (array tasks) are combined.
+function parseQstatXml(text: string, wanted: ReadonlyMap<string, string[]>): Map<string, QueueStatus> {
+  const found = new Map<string, QueueStatus>();
+  for (const m of text.matchAll(/<job_list\b[^>]*>([\s\S]*?)<\/job_list>/g)) {
+    const n = xmlText(m[1]!, 'JB_job_number');
+    const code = xmlText(m[1]!, 'state');
+    if (!n || !code || !wanted.has(n)) continue;
+    const status: QueueStatus = { schedulerId: n, state: sgeQueueState(code), rawState: code };
+    const reason = sgeReason(code, n);
+    if (reason) status.reason = reason;
+    const prev = found.get(n);
+    found.set(n, prev ? combine(prev, status) : status);
+  }
+  return found;
+}
+
+// qacct records (blocks of `key value` lines) for the wanted job numbers; array tasks are combined.
+function parseQacct(text: string, wanted: ReadonlyMap<string, string[]>): Map<string, QueueStatus> {
+  const found = new Map<string, QueueStatus>();
+  for (const block of text.split(/^={10,}\s*$/m)) {
+    const rec = new Map<string, string>();
+    for (const line of outputLines(block)) {
+      const m = /^(\w+)\s+(.*)$/.exec(line);
+      if (m) rec.set(m[1]!, m[2]!.trim());
+    }
+    const n = rec.get('jobnumber');
+    const exit = rec.get('exit_status');
+    if (!n || !wanted.has(n) || exit === undefined || !/^-?\d+/.test(exit)) continue;
+    const exitCode = Number(/^-?\d+/.exec(exit)![0]);
+    const failed = rec.get('failed') ?? '0';
+    const status: QueueStatus = { schedulerId: n, state: 'ended', rawState: 'finished', exitCode };
+    const parts: string[] = [];
+    if (!/^0\b/.test(failed)) parts.push(`failed ${failed}`);
+    if (exitCode > 128 && exitCode < 160) parts.push(`exit status ${exitCode} = 128+${exitCode - 128}: killed by ${describeSignal(exitCode - 128)}`);
+    if (parts.length) status.reason = parts.join('; ');
+    const prev = found.get(n);
+    const isTask = (rec.get('taskid') ?? 'undefined') !== 'undefined';
+    found.set(n, prev && isTask ? combine(prev, status) : status); // a rerun job: the last record is the latest run
+  }
+  return found;
+}
+
+const RANK: Record<QueueState, number> = { running: 3, queued: 2, unknown: 1, ended: 0 };
+
+// One status for several entries of one job (array tasks): alive beats ended; among ended, a failure beats success.
+function combine(a: QueueStatus, b: QueueStatus): QueueStatus {
+  if (RANK[a.state] !== RANK[b.state]) return RANK[a.state] > RANK[b.state] ? a : b;
+  if (a.state === 'ended' && a.exitCode === 0 && a.reason === undefined) return b;
+  return a;
+}

@@ -1,0 +1,171 @@
+// The Slurm backend: `#SBATCH` job scripts, `sbatch --parsable`, status from squeue (live jobs and recently
+// ended ones) plus sacct (exit codes, and jobs squeue has forgotten), `scancel`.
+import type { JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import { composeHeader, escapeTemplate, renderBatchScript } from './header.ts';
+import {
+  checkOutputFileName, checkSchedulerIds, describeSignal, outputLines, splitExitMarker, withExitMarker,
+} from './common.ts';
+import { SchedulerOutputError } from './errors.ts';
+
+const QUEUED = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SPECIAL_EXIT']);
+const RUNNING = new Set(['RUNNING', 'COMPLETING', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'STAGE_OUT', 'RESIZING']);
+const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE']);
+
+/** squeue's compact state codes (`%t`), in case a site's squeue prints them. */
+const SHORT_CODES: Record<string, string> = {
+  PD: 'PENDING', CF: 'CONFIGURING', RQ: 'REQUEUED', RH: 'REQUEUE_HOLD', RF: 'REQUEUE_FED', RD: 'RESV_DEL_HOLD',
+  SE: 'SPECIAL_EXIT', R: 'RUNNING', CG: 'COMPLETING', S: 'SUSPENDED', ST: 'STOPPED', SI: 'SIGNALING', SO: 'STAGE_OUT',
+  RS: 'RESIZING', CD: 'COMPLETED', F: 'FAILED', CA: 'CANCELLED', TO: 'TIMEOUT', OOM: 'OUT_OF_MEMORY', NF: 'NODE_FAIL',
+  PR: 'PREEMPTED', BF: 'BOOT_FAIL', DL: 'DEADLINE', RV: 'REVOKED',
+};
+
+// Which of xpr's states a Slurm job state is (`CANCELLED by 1001` counts as CANCELLED); anything else is 'unknown'.
+export function slurmQueueState(rawState: string): QueueState {
+  const word = normaliseState(rawState);
+  if (QUEUED.has(word)) return 'queued';
+  if (RUNNING.has(word)) return 'running';
+  if (ENDED.has(word)) return 'ended';
+  return 'unknown'; // REVOKED (a federation sibling runs the job elsewhere) and states added by later Slurm versions
+}
+
+function normaliseState(rawState: string): string {
+  const word = (rawState.trim().split(/\s+/)[0] ?? '').replace(/\+$/, '');
+  return SHORT_CODES[word] ?? word;
+}
+
+// Slurm: sbatch/squeue+sacct/scancel; scripts named job.script.slurm.
+export class SlurmScheduler implements Scheduler {
+  readonly kind = 'slurm' as const;
+  readonly scriptName = 'job.script.slurm';
+
+  /** ExPyRe's default lines (job name, time limit, batch stdout/stderr), as templates. */
+  defaultHeader(spec: JobScriptSpec): string[] {
+    checkOutputFileName(spec.stdoutFile, 'stdoutFile');
+    checkOutputFileName(spec.stderrFile, 'stderrFile');
+    return [
+      '#SBATCH --job-name={id}',
+      '#SBATCH --time={max_time}',
+      `#SBATCH --output=${escapeTemplate(spec.stdoutFile)}`,
+      `#SBATCH --error=${escapeTemplate(spec.stderrFile)}`,
+    ];
+  }
+
+  renderScript(spec: JobScriptSpec): string {
+    return renderBatchScript(spec, composeHeader(spec, this.defaultHeader(spec)));
+  }
+
+  submitArgv(_spec: JobScriptSpec): string[] {
+    return ['sbatch', '--parsable', this.scriptName];
+  }
+
+  parseSubmitOutput(stdout: string): string {
+    const ids = new Set<string>();
+    for (const line of outputLines(stdout)) {
+      const m = /^(\d+(?:_\d+)?)(?:;\S+)?$/.exec(line) ?? /^Submitted batch job (\d+)\b/.exec(line);
+      if (m) ids.add(m[1]!);
+    }
+    const expected = 'one job id line such as "1234" or "1234;cluster" (sbatch --parsable)';
+    if (ids.size === 1) return [...ids][0]!;
+    throw new SchedulerOutputError('slurm', `submit (sbatch --parsable ${this.scriptName})`, stdout, expected,
+      ids.size === 0 ? 'no job id found' : `${ids.size} different job ids found`);
+  }
+
+  /**
+   * Two queries: squeue (every state, wrapped so its exit code is visible: "no such job" and "controller
+   * down" look alike otherwise) and sacct (exit codes; "accounting storage is disabled" simply gives nothing).
+   */
+  statusArgvs(schedulerIds: readonly string[]): string[][] {
+    if (schedulerIds.length === 0) return [];
+    checkSchedulerIds(schedulerIds, 'schedulerIds');
+    const list = schedulerIds.join(',');
+    return [
+      withExitMarker(['squeue', '-h', '-t', 'all', '-o', '%i|%T|%r', '-j', list]),
+      ['sacct', '-X', '-n', '-P', '-o', 'JobID,State,ExitCode,Reason', '-j', list],
+    ];
+  }
+
+  parseStatus(outputs: readonly string[], schedulerIds: readonly string[]): Map<string, QueueStatus> {
+    const wanted = new Set(schedulerIds);
+    const squeue = splitExitMarker(outputs[0] ?? '');
+    const live = collect(squeue.text, wanted, 'squeue');
+    const accounted = collect(outputs[1] ?? '', wanted, 'sacct');
+    const squeueAnswered = squeue.rc === 0 || /Invalid job id specified/.test(squeue.text);
+    const result = new Map<string, QueueStatus>();
+    for (const id of wanted) {
+      const q = live.get(id);
+      const a = accounted.get(id);
+      // squeue is authoritative while the job is alive; once it ended, sacct knows the exit code.
+      if (q && (q.state !== 'ended' || a?.state !== 'ended')) result.set(id, q);
+      else if (a) result.set(id, a);
+      else if (!squeueAnswered) {
+        const said = outputLines(squeue.text)[0];
+        result.set(id, {
+          schedulerId: id, state: 'unknown', rawState: '',
+          reason: `squeue did not answer (${squeue.rc === null ? 'no exit code' : `exit code ${squeue.rc}`}${said ? `: ${said}` : ''})`,
+        });
+      }
+    }
+    return result;
+  }
+
+  cancelArgv(schedulerIds: readonly string[]): string[] {
+    checkSchedulerIds(schedulerIds, 'schedulerIds');
+    return ['scancel', ...schedulerIds];
+  }
+}
+
+// Parse `id|state|...` lines (squeue: id|state|reason; sacct: id|state|exitcode|reason) into statuses per wanted id.
+// Array tasks (`123_4`, `123_[5-9]`) and het-job parts (`123+0`) count for `123` when that is what was asked.
+function collect(text: string, wanted: ReadonlySet<string>, source: 'squeue' | 'sacct'): Map<string, QueueStatus> {
+  const isSacct = source === 'sacct';
+  const found = new Map<string, QueueStatus>();
+  for (const line of outputLines(text)) {
+    const fields = line.split('|');
+    if (fields.length !== (isSacct ? 4 : 3)) continue;
+    const [rawId = '', rawState = ''] = fields;
+    if (!/^[A-Z_]+(?: by \d+)?\+?$/.test(rawState)) continue;
+    const id = wanted.has(rawId) ? rawId : rawId.replace(/[_+].*$/, '');
+    if (!wanted.has(id)) continue;
+    const status = toStatus(id, rawState, isSacct ? fields[2] : undefined, isSacct ? fields[3] : fields[2]);
+    const prev = found.get(id);
+    found.set(id, prev ? combine(prev, status) : status);
+  }
+  return found;
+}
+
+function toStatus(id: string, rawState: string, exitField: string | undefined, slurmReason: string | undefined): QueueStatus {
+  const state = slurmQueueState(rawState);
+  const word = normaliseState(rawState);
+  const status: QueueStatus = { schedulerId: id, state, rawState };
+  const why = slurmReason && slurmReason !== 'None' ? slurmReason.trim() : undefined;
+  const parts: string[] = [];
+  if (state === 'ended') {
+    // ExitCode is "<exit code>:<signal>"; a job killed by signal N is given the shell's 128+N.
+    const m = exitField === undefined ? null : /^(\d+):(\d+)$/.exec(exitField.trim());
+    const signal = m ? Number(m[2]) : 0;
+    if (m) status.exitCode = signal > 0 && Number(m[1]) === 0 ? 128 + signal : Number(m[1]);
+    if (word === 'TIMEOUT' || word === 'OUT_OF_MEMORY') {
+      status.reason = word;
+      return status;
+    }
+    if (word !== 'COMPLETED' && word !== 'FAILED') parts.push(rawState.replace(/\+$/, ''));
+    if (why && !(why === 'NonZeroExitCode' && m)) parts.push(why); // sacct's exit code says it better
+    if (signal > 0) parts.push(`killed by ${describeSignal(signal)}`);
+  } else if (state === 'unknown') {
+    parts.push(`Slurm state ${rawState} is not one xpr knows; counted as alive`);
+  } else {
+    if (word !== 'PENDING' && word !== 'RUNNING') parts.push(word);
+    if (why) parts.push(why);
+  }
+  if (parts.length) status.reason = parts.join('; ');
+  return status;
+}
+
+const RANK: Record<QueueState, number> = { running: 3, queued: 2, unknown: 1, ended: 0 };
+
+// One status for several lines of the same job (array tasks): alive beats ended; among ended, a failure beats success.
+function combine(a: QueueStatus, b: QueueStatus): QueueStatus {
+  if (RANK[a.state] !== RANK[b.state]) return RANK[a.state] > RANK[b.state] ? a : b;
+  if (a.state === 'ended' && normaliseState(a.rawState) === 'COMPLETED') return b;
+  return a;
+}
