@@ -1,46 +1,53 @@
-// `xpr demo`: runs a few jobs through the full job path on the built-in `local` system, with no config.
-// Run it twice: the second run finds every job in the cache and submits nothing.
-import { mkdirSync, rmSync } from 'node:fs';
+// `xpr demo`: maps an op over 8 items with autoparallelize; WFL_EXPYRE_INFO (written by the demo, as a user would)
+// routes the call to the built-in `local` queue in chunks. Run it twice: the rerun takes every item from the cache.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { XprContext, RemoteJob } from '../../src/index.ts';
-import { estimatePi } from '../demo/ops.ts';
+import { XprContext, autoparallelize } from '../../src/index.ts';
+import { estimatePiBatch } from '../demo/ops.ts';
 
 export interface DemoOptions {
   dir?: string;
   fresh?: boolean;
 }
 
-// Run the demo; returns the number of jobs that were newly submitted (0 on a fully cached rerun).
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
+
+// The workflow function: its name and file are what the WFL_EXPYRE_INFO key "demo.ts::estimateAll" matches.
+export function estimateAll(ctx: XprContext) {
+  return autoparallelize(estimatePiBatch, SEEDS, { args: [1_000_000], context: ctx, progress: 'plain' });
+}
+
+// Run the demo; returns the number of jobs it submitted (0 on a fully cached rerun).
 export async function runDemo(opts: DemoOptions = {}): Promise<number> {
   const dir = opts.dir ?? join(tmpdir(), `xpr-demo-${userInfo().username}`);
   if (opts.fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, '_expyre'), { recursive: true });
-  const ctx = new XprContext({ cwd: dir, env: { ...process.env, EXPYRE_ROOT: join(dir, '_expyre') } });
+  const infoFile = join(dir, 'remoteinfo.json');
+  const routing = {
+    'demo.ts::estimateAll': {
+      sys_name: 'local', job_name: 'pi', resources: { num_cores: 1, max_time: '5m' }, partial_node: true,
+      num_inputs_per_queued_job: 2, check_interval: 1,
+    },
+  };
+  writeFileSync(infoFile, JSON.stringify(routing, null, 2) + '\n');
+  const ctx = new XprContext({ cwd: dir, env: { ...process.env, EXPYRE_ROOT: join(dir, '_expyre'), WFL_EXPYRE_INFO: infoFile } });
+  console.log(`xpr demo: project ${dir} (job store ${ctx.store.path})`);
+  console.log(`xpr demo: WFL_EXPYRE_INFO=${infoFile} routes demo.ts::estimateAll to the built-in "local" queue, 2 items per job\n`);
   const t0 = Date.now();
-  console.log(`xpr demo: project root ${ctx.config.projectRoot} (job store ${ctx.store.path})`);
-  console.log('xpr demo: estimating pi in 4 jobs on the built-in "local" system (no config.json needed)\n');
-  let submitted = 0;
+  const before = ctx.store.list().length;
   try {
-    const jobs = await Promise.all(
-      [1, 2, 3, 4].map((seed) => RemoteJob.create<ReturnType<typeof estimatePi>>({ name: `pi_${seed}`, op: estimatePi, args: [2_000_000, seed] }, ctx)),
-    );
-    for (const job of jobs) {
-      await job.start({ system: 'local', resources: { num_cores: 1, max_time: '5m' }, partialNode: true });
-      if (!job.attached) submitted++;
-      console.log(`  ${job.attached ? 'cached  ' : 'submitted'} ${job.id}  (${job.state})`);
-    }
-    const results = await Promise.all(jobs.map((j) => j.result({ timeoutS: 300 })));
+    const results = await estimateAll(ctx);
+    const jobs = ctx.store.list();
+    const submitted = jobs.length - before;
     console.log('');
-    for (const [k, r] of results.entries()) {
-      const events = ctx.store.events(jobs[k]!.id!).map((e) => e.toState).join(' → ');
-      console.log(`  seed ${r.seed}: pi ≈ ${r.pi.toFixed(5)}   ${events}`);
-    }
-    const mean = results.reduce((s, r) => s + r.pi, 0) / results.length;
-    console.log(`\n  mean pi ≈ ${mean.toFixed(5)}   (${((Date.now() - t0) / 1000).toFixed(1)} s, ${submitted} job(s) submitted, ${4 - submitted} from the cache)`);
-    console.log(submitted ? '\nRun `npm run demo` again: every job is found by its content hash and nothing is submitted.' : '\nAll 4 jobs came from the cache. `npm run demo -- --fresh` starts over.');
+    for (const r of results) if (r) console.log(`  seed ${r.seed}: pi ≈ ${r.pi.toFixed(5)}`);
+    for (const j of jobs.slice(before)) console.log(`  job ${j.id}: ${ctx.store.events(j.id).map((e) => e.toState).join(' → ')}`);
+    const mean = results.reduce((s, r) => s + (r?.pi ?? 0), 0) / results.length;
+    console.log(`\n  mean pi ≈ ${mean.toFixed(5)} from ${SEEDS.length} items in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${submitted} job(s) submitted, ${submitted ? 0 : SEEDS.length} item(s) from the cache`);
+    console.log(submitted ? '\nRun `npm run demo` again: every item is found in the cache and nothing is submitted.' : '\nEverything came from the cache. `npm run demo -- --fresh` starts over.');
+    return submitted;
   } finally {
     await ctx.close();
   }
-  return submitted;
 }

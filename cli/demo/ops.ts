@@ -23,3 +23,8 @@ export function estimatePi(samples: number, seed: number): { seed: number; sampl
 export function squareAll(items: number[]): number[] {
   return items.map((x) => x * x);
 }
+
+// The batch form autoparallelize calls: one pi estimate per seed.
+export function estimatePiBatch(seeds: number[], samples: number): Array<ReturnType<typeof estimatePi>> {
+  return seeds.map((seed) => estimatePi(samples, seed));
+}

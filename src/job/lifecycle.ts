@@ -51,13 +51,14 @@ const OWNER = `${hostname()}:${process.pid}`;
 
 // Start (or attach to) jobs on one system. Everything is validated before anything is written.
 export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], opts: StartOptions): Promise<StartedJob[]> {
+  const lap = timingTrace(ctx, `start ${jobs.length} job(s) on ${opts.system}`);
   const system = ctx.system(opts.system);
   const resources = normalizeResources(opts.resources);
   const fit = findPartition(resources, system.partitions, { exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false }, system.name);
   const headerExtra = opts.headerExtra ?? [];
   const envHeaderExtra = parseEnvHeaderExtra(ctx.env.EXPYRE_HEADER_EXTRA);
-  const session = await ctx.session(system.name);
-  const runner = await bundleRunner();
+  const [session, runner] = await Promise.all([ctx.session(system.name), bundleRunner()]);
+  lap('session and runner ready');
   const startHash = canonicalHash({ system: system.name, resources: opts.resources, headerExtra, exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false });
 
   const started: StartedJob[] = [];
@@ -70,12 +71,13 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
     started.push(createJob(ctx, session, job, { fit, headerExtra, envHeaderExtra, runner, startHash, resources: opts.resources }));
   }
   writeCodeFiles(session, jobs.map((j) => j.bundle), runner);
+  lap('stage dirs written and claimed');
 
   const toSubmit = started.filter(
     (s) => (s.row.state === 'created' || s.row.state === 'staged') && ctx.store.takeOwnership(s.row.id, OWNER, isStaleOwner),
   );
   try {
-    await stageAndSubmit(ctx, session, toSubmit.map((s) => s.row), [...new Set(jobs.map((j) => j.bundle))], runner);
+    await stageAndSubmit(ctx, session, toSubmit.map((s) => s.row), [...new Set(jobs.map((j) => j.bundle))], runner, lap);
   } finally {
     for (const s of toSubmit) ctx.store.releaseOwnership(s.row.id, OWNER);
   }
@@ -212,7 +214,9 @@ function codeFileNames(bundles: readonly CodeBundle[], runner: CodeBundle): stri
   return [...bundles, runner].flatMap((b) => [b.fileName, `${b.fileName}.map`]).concat(localQueueScript().fileName);
 }
 
-async function stageAndSubmit(ctx: XprContext, session: SystemSession, rows: JobRow[], bundles: CodeBundle[], runner: CodeBundle): Promise<void> {
+async function stageAndSubmit(
+  ctx: XprContext, session: SystemSession, rows: JobRow[], bundles: CodeBundle[], runner: CodeBundle, lap: (what: string) => void,
+): Promise<void> {
   if (rows.length === 0) return;
   const name = session.system.name;
   const toStage = rows.filter((r) => r.state === 'created');
@@ -221,11 +225,13 @@ async function stageAndSubmit(ctx: XprContext, session: SystemSession, rows: Job
     await stageJobs(session, toStage.map((r) => ({ id: r.id })), missing);
     if (!session.sharesFs) ctx.store.markStagedCode(name, missing);
     for (const r of toStage) ctx.store.transition(r.id, 'staged');
+    lap(`${toStage.length} job dir(s) staged`);
   }
   const outcomes = await submitJobs(
     session,
     rows.map((r) => ({ id: r.id, jobDir: r.runDir, argv: r.details.submitArgv as string[] })),
   );
+  lap(`${rows.length} job(s) submitted`);
   const failures: Array<{ jobId: string; message: string }> = [];
   for (const r of rows) {
     const o = outcomes.get(r.id);
@@ -251,6 +257,17 @@ function parseEnvHeaderExtra(text: string | undefined): string[] {
     throw new JobOptionError('EXPYRE_HEADER_EXTRA', `expected a JSON list of header lines, got ${JSON.stringify(text)}`);
   }
   return value as string[];
+}
+
+// With XPR_TIMING=1, log how long each step of `label` took (like ExPyRe's EXPYRE_TIMING_VERBOSE).
+function timingTrace(ctx: XprContext, label: string): (what: string) => void {
+  if (ctx.env.XPR_TIMING !== '1') return () => undefined;
+  let last = performance.now();
+  return (what) => {
+    const now = performance.now();
+    ctx.logger.info(`timing: ${label}: ${what} +${((now - last) / 1000).toFixed(3)} s`);
+    last = now;
+  };
 }
 
 // A holder on this host whose process is gone no longer owns anything.

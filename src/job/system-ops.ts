@@ -1,9 +1,7 @@
 // Batched operations on one system through its transport: stage many jobs in one transfer, submit them in one
 // command, poll all live jobs in one command, fetch finished results in one transfer, cancel, remove.
-import { create as tarCreate, extract as tarExtract } from 'tar';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { mkdirSync } from 'node:fs';
+import { packEntries, unpackInto } from './tar-stream.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
@@ -28,11 +26,11 @@ export async function stageJobs(session: SystemSession, jobs: readonly StageRequ
   if (session.sharesFs || jobs.length === 0) return;
   const base = session.base;
   const entries = [...jobs.map((j) => j.id), ...codeFiles.map((f) => `_code/${f}`)];
-  const pack = tarCreate({ cwd: session.localBase, portable: true, noMtime: false }, entries);
+  const pack = packEntries(session.localBase, entries);
   // Job dirs arrive with the 0700 mode they have here; umask 077 covers anything tar creates.
   const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf -';
   const res = await session.transport.exec(['bash', '-c', script, 'xpr-stage', base], {
-    stdin: Readable.from(pack as unknown as AsyncIterable<Buffer>),
+    stdin: pack,
     idempotent: true,
   });
   if (res.code !== 0) throw new SystemCommandError(session, 'stage jobs', res);
@@ -44,22 +42,27 @@ export interface SubmitRequest {
   argv: string[];
 }
 
+const SUBMIT_PARALLEL = 8;
+
 export type SubmitOutcome = { ok: true; schedulerId: string } | { ok: false; message: string };
 
 // Submit many jobs with one remote command; each job's raw submit output is also left in its job dir.
+// Submissions run SUBMIT_PARALLEL at a time (plain `wait` per group: no bash >= 4.3 needed); answers come back in order.
 export async function submitJobs(session: SystemSession, jobs: readonly SubmitRequest[]): Promise<Map<string, SubmitOutcome>> {
   const out = new Map<string, SubmitOutcome>();
   if (jobs.length === 0) return out;
   const lines = [...envPreamble(session), ...preSubmit(session.system.preSubmitCmds)];
-  for (const job of jobs) {
+  lines.push('xpr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/xpr-submit.XXXXXX") || exit 97');
+  jobs.forEach((job, k) => {
     lines.push(
-      `if cd ${quote(job.jobDir)}; then xpr_out=$(${quoteArgv(job.argv)} 2>.xpr_submit_err); xpr_rc=$?; ` +
-        `else xpr_out=''; xpr_rc=1; echo 'job dir missing' > /dev/null; fi`,
-      `[ "$xpr_rc" = 0 ] && printf '%s\\n' "$xpr_out" > ${JobFiles.schedulerId}`,
-      `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; printf '%s\\n' "$xpr_out"; ` +
-        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-submit-err\\n'; cat .xpr_submit_err 2>/dev/null; }`,
+      `( if cd ${quote(job.jobDir)}; then xpr_out=$(${quoteArgv(job.argv)} 2>.xpr_submit_err); xpr_rc=$?; else xpr_out=''; xpr_rc=1; fi; ` +
+        `[ "$xpr_rc" = 0 ] && printf '%s\\n' "$xpr_out" > ${JobFiles.schedulerId}; ` +
+        `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; printf '%s\\n' "$xpr_out"; ` +
+        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-submit-err\\n'; cat .xpr_submit_err 2>/dev/null; } ) > "$xpr_tmp/${k}" 2>&1 &`,
     );
-  }
+    if ((k + 1) % SUBMIT_PARALLEL === 0) lines.push('wait');
+  });
+  lines.push('wait', `for ((k = 0; k < ${jobs.length}; k++)); do cat "$xpr_tmp/$k"; done`, 'rm -rf "$xpr_tmp"');
   lines.push('exit 0');
   // Not idempotent: a dropped connection here is reported, and the caller re-syncs from the job dirs instead of resubmitting.
   const res = await runScript(session, lines.join('\n'), false);
@@ -194,7 +197,7 @@ export async function fetchJobs(session: SystemSession, jobs: readonly FetchRequ
   const res = await runScript(session, script, true);
   if (res.code !== 0) throw new SystemCommandError(session, 'fetch results', res);
   mkdirSync(session.localBase, { recursive: true, mode: 0o700 });
-  await pipeline(Readable.from([res.stdout]), tarExtract({ cwd: session.localBase }));
+  await unpackInto(session.localBase, res.stdout);
 }
 
 // Ask the queue to cancel these scheduler ids (one command).

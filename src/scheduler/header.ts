@@ -2,6 +2,7 @@
 // does (Python str.format rules, `{{`/`}}` escapes, format specs), and putting a job's header together in ExPyRe's order.
 import type { NodeFit } from '../resources/types.ts';
 import { formatHMS } from '../resources/units.ts';
+import { HEADER_TEMPLATE_KEYS } from '../config/header-template.ts';
 import type { JobScriptSpec } from './types.ts';
 import { HeaderTemplateError } from './errors.ts';
 
@@ -11,9 +12,7 @@ import { HeaderTemplateError } from './errors.ts';
  * explicit name); `{partition}` and its alias `{queue}` are the scheduler's name of the partition.
  * Kept equal to config/header-template.ts HEADER_TEMPLATE_KEYS (a test checks).
  */
-export const HEADER_PLACEHOLDERS = [
-  'id', 'max_time', 'max_time_HMS', 'partition', 'queue', 'num_nodes', 'num_cores', 'num_cores_per_node',
-] as const;
+export const HEADER_PLACEHOLDERS = HEADER_TEMPLATE_KEYS;
 
 type Value = string | number;
 

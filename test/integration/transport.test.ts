@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { create as tarCreate } from 'tar';
+import { packEntries } from '../../src/job/tar-stream.ts';
 import { Ssh2Transport, type Ssh2TransportOptions } from '../../src/transport/ssh2.ts';
 import { OpenSshTransport } from '../../src/transport/openssh.ts';
 import { getTransport, closeAllTransports } from '../../src/transport/index.ts';
@@ -161,7 +161,7 @@ test.serial('several MB of stdin arrive intact, as bytes, as a stream and as a t
   const remote = `/tmp/xpr-tt-tar-${process.pid}`;
   const unpack = 'mkdir -p "$1" && tar -x -C "$1" && sha256sum "$1/data.bin" && cat "$1/$2"';
   const untar = await ssh.exec(['bash', '-c', unpack, 'x', remote, "it's a file.txt"],
-    { stdin: tarCreate({ cwd: local }, ['data.bin', "it's a file.txt"]) });
+    { stdin: packEntries(local, ['data.bin', "it's a file.txt"]) });
   t.is(untar.code, 0, untar.stderr);
   t.true(untar.stdout.toString().startsWith(sha));
   t.true(untar.stdout.toString().endsWith('hello\n'));
