@@ -13,7 +13,8 @@ export function ls(o: FilterOptions & { json?: boolean }): void {
       for (const r of rows) process.stdout.write(JSON.stringify({ id: r.id, name: r.name, system: r.system, state: r.state, reason: r.reason, schedulerId: r.schedulerId, createdAt: r.createdAt, updatedAt: r.updatedAt }) + '\n');
       return;
     }
-    const table = new Table({ head: ['id', 'system', 'state', 'queue id', 'updated', 'reason'] });
+    const plain = !process.stdout.isTTY;
+    const table = new Table({ head: ['id', 'system', 'state', 'queue id', 'updated', 'reason'], ...(plain ? { style: { head: [], border: [] } } : {}) });
     for (const r of rows) {
       table.push([r.id, r.system, r.state, r.schedulerId ?? '', new Date(r.updatedAt * 1000).toISOString().replace('T', ' ').slice(0, 19), (r.reason ?? '').slice(0, 60)]);
     }

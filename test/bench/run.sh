@@ -1,0 +1,18 @@
+#!/bin/bash
+# `npm run bench`: every benchmark, each reporting ratios against a baseline measured in the same run.
+# The Slurm benchmark needs the test cluster (root): it is started here and stopped afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+run() { echo; echo "== $*"; node --import tsx "$@"; }
+run test/bench/hash.bench.ts
+run test/bench/pool.bench.ts
+run test/bench/cached-rerun.bench.ts
+if [ "$(id -u)" = 0 ]; then
+  bash test/cluster/up.sh --only ssh,slurm
+  # shellcheck disable=SC1091
+  . "${XPR_CLUSTER_DIR:-/tmp/xpr-cluster}/env.sh"
+  run test/bench/slurm-200.bench.ts "${XPR_BENCH_JOBS:-200}"
+  [ "${XPR_KEEP_CLUSTER:-}" = 1 ] || bash test/cluster/down.sh
+else
+  echo "== slurm-200 benchmark skipped: the test cluster needs root" >&2
+fi
