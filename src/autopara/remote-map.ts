@@ -10,6 +10,7 @@ import { JobFiles } from '../runner/contract.ts';
 import type { RemoteInfo } from './remote-info.ts';
 import { itemsPerJob } from './remote-info.ts';
 import type { ItemFailure } from './failures.ts';
+import type { ProgressCounts } from './progress.ts';
 
 export interface Chunk {
   /** Indexes into the call's inputs, in order. */
@@ -36,14 +37,7 @@ export interface RemoteCall {
   cwd: string;
 }
 
-export interface Counts {
-  itemsDone: number;
-  itemsFailed: number;
-  jobsQueued: number;
-  jobsRunning: number;
-  jobsDone: number;
-  jobsFailed: number;
-}
+export type Counts = ProgressCounts;
 
 const MAX_RESUBMITS = 2;
 
@@ -109,9 +103,9 @@ export interface GatherOptions {
 
 // Wait for every job of the call, harvest item results as jobs end, and assemble results by item index.
 export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: GatherOptions = {}): Promise<{ results: unknown[]; failures: ItemFailure[] }> {
-  const n = record.itemKeys.length;
   const failures = new Map<number, ItemFailure>();
   const harvested = new Set<string>();
+  const done = { items: [...ctx.store.getItemResults(record.itemKeys).values()].filter((r) => r.ok).length };
   let chunks = record.chunks;
   for (let attempt = 0; ; attempt++) {
     const byId = new Map(chunks.map((c) => [c.jobId, c]));
@@ -119,10 +113,10 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
       for (const row of rows) {
         if (harvested.has(row.id) || !['succeeded', 'failed', 'died', 'cancelled', 'processed'].includes(row.state)) continue;
         harvested.add(row.id);
-        harvestJob(ctx, row, byId.get(row.id)!, record.itemKeys, failures);
+        done.items += harvestJob(ctx, row, byId.get(row.id)!, record.itemKeys, failures);
       }
     };
-    await waitAll(ctx, chunks.map((c) => c.jobId), record, opts, harvest, n, failures);
+    await waitAll(ctx, chunks.map((c) => c.jobId), record, opts, harvest, () => ({ items: done.items, failed: failures.size }));
     const died = chunks.filter((c) => ctx.store.get(c.jobId)?.state === 'processed' && ctx.store.get(c.jobId)?.reason?.startsWith('died'));
     const retry = died.flatMap((c) => c.indexes).filter((i) => failures.has(i));
     if (!opts.resubmit?.enabled || retry.length === 0 || attempt >= MAX_RESUBMITS) break;
@@ -143,8 +137,10 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
   return { results, failures: [...failures.values()].sort((a, b) => a.index - b.index) };
 }
 
+// Wait for the jobs (one poller per system, all at once), harvesting each as it ends and reporting counts per poll.
 async function waitAll(
-  ctx: XprContext, jobIds: string[], record: CallRecord, opts: GatherOptions, harvest: (rows: JobRow[]) => void, n: number, failures: Map<number, ItemFailure>,
+  ctx: XprContext, jobIds: string[], record: CallRecord, opts: GatherOptions, harvest: (rows: JobRow[]) => void,
+  itemCounts: () => { items: number; failed: number },
 ): Promise<void> {
   const rows = ctx.store.list({ ids: jobIds });
   harvest(rows);
@@ -154,10 +150,10 @@ async function waitAll(
   const report = (): void => {
     if (!opts.onCounts) return;
     const all = [...latest.values()];
-    const done = ctx.store.getItemResults(record.itemKeys);
+    const items = itemCounts();
     opts.onCounts({
-      itemsDone: [...done.values()].filter((r) => r.ok).length,
-      itemsFailed: failures.size,
+      itemsDone: items.items,
+      itemsFailed: items.failed,
       jobsQueued: all.filter((r) => ['created', 'staged', 'submitted', 'queued'].includes(r.state)).length,
       jobsRunning: all.filter((r) => r.state === 'running').length,
       jobsDone: all.filter((r) => r.state === 'succeeded' || (r.state === 'processed' && !r.reason)).length,
@@ -181,11 +177,11 @@ async function waitAll(
     }),
   );
   harvest(ctx.store.list({ ids: jobIds }));
-  void n;
 }
 
 // Store the item results of an ended job, record its failures, and mark it processed (so it is never reused).
-function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string[], failures: Map<number, ItemFailure>): void {
+// Returns how many items it contributed results for.
+function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string[], failures: Map<number, ItemFailure>): number {
   const records = readItemRecords(row.stageDir);
   const seen = new Set<number>();
   const ok: Array<{ itemKey: string; jobId: string; ok: boolean; payload: string }> = [];
@@ -208,6 +204,7 @@ function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string
   }
   if (row.state === 'succeeded') ctx.store.transition(row.id, 'processed');
   else if (row.state === 'died') ctx.store.transition(row.id, 'processed', { reason: `died: ${row.reason ?? 'unknown'}` });
+  return ok.length;
 }
 
 function jobLevelError(row: JobRow): Error {

@@ -59,6 +59,13 @@ function wordSegments(value: string, where: string): Segment[] {
     segments.push({ ref: value.slice(i + 1, j) });
     return j;
   };
+  // A `$` at i: a reference, or a literal dollar. Returns the index after it.
+  const dollar = (i: number): number => {
+    const after = reference(i);
+    if (after >= 0) return after;
+    lit += '$';
+    return i + 1;
+  };
   let i = 0;
   while (i < value.length) {
     const c = value[i]!;
@@ -82,11 +89,7 @@ function wordSegments(value: string, where: string): Segment[] {
           lit += value[i + 1];
           i += 2;
         } else if (d === '$') {
-          const after = reference(i);
-          if (after < 0) {
-            lit += '$';
-            i++;
-          } else i = after;
+          i = dollar(i);
         } else {
           lit += d;
           i++;
@@ -94,11 +97,7 @@ function wordSegments(value: string, where: string): Segment[] {
       }
       i++;
     } else if (c === '$') {
-      const after = reference(i);
-      if (after < 0) {
-        lit += '$';
-        i++;
-      } else i = after;
+      i = dollar(i);
     } else {
       lit += c;
       i++;
