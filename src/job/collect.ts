@@ -5,34 +5,46 @@ import { join, dirname } from 'node:path';
 import { glob } from 'tinyglobby';
 import { decode } from '../codec/index.ts';
 import { JobFiles, type ItemRecord, type ResultRecord } from '../runner/contract.ts';
+import { JobFileError } from './errors.ts';
 
 // The decoded return value of a call-mode job.
 export function readResult(jobDir: string): unknown {
-  return (decode(readFileSync(join(jobDir, JobFiles.result), 'utf8')) as ResultRecord).value;
+  return (decodeFile(join(jobDir, JobFiles.result)) as ResultRecord).value;
 }
 
 // The error a job wrote (decoded into an Error with the remote name, message, stack and cause).
 export function readJobError(jobDir: string): Error {
   const path = join(jobDir, JobFiles.error);
   if (!existsSync(path)) return new Error('the job wrote no error file');
-  const value = decode(readFileSync(path, 'utf8'));
+  const value = decodeFile(path);
   return value instanceof Error ? value : new Error(String(value));
 }
 
-// Map mode: the per-item records written so far (a torn last line, from a job killed mid-write, is ignored).
+// Map mode: the per-item records written so far. Only a torn LAST line (a job killed mid-write) is skipped; a bad
+// line before it means the file is damaged, and that is an error naming the file and line.
 export function readItemRecords(jobDir: string): ItemRecord[] {
   const path = join(jobDir, JobFiles.items);
   if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  while (lines.length && !lines[lines.length - 1]!.trim()) lines.pop();
   const out: ItemRecord[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
+  lines.forEach((line, k) => {
+    if (!line.trim()) return;
     try {
       out.push(decode(line) as ItemRecord);
-    } catch {
-      // torn line
+    } catch (err) {
+      if (k < lines.length - 1) throw new JobFileError(`${path} line ${k + 1}`, err);
     }
-  }
+  });
   return out;
+}
+
+function decodeFile(path: string): unknown {
+  try {
+    return decode(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new JobFileError(path, err);
+  }
 }
 
 // The last `maxBytes` of a log file in the job dir ('' when absent).

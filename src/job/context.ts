@@ -60,7 +60,12 @@ export class XprContext {
       });
       this.#transports.set(name, transport);
       s = openSession({ system, transport, projectRoot: this.config.projectRoot, projectId: this.store.projectId(), env: this.env });
-      s.catch(() => this.#sessions.delete(name));
+      s.catch(() => {
+        // A failed session closes its transport: the next attempt starts a fresh one, and nothing is left open.
+        this.#sessions.delete(name);
+        this.#transports.delete(name);
+        void transport.close().catch(() => undefined);
+      });
       this.#sessions.set(name, s);
     }
     return s;
@@ -77,7 +82,7 @@ export class XprContext {
     return p;
   }
 
-  /** Transport counters per system (connections opened, commands run), for benchmarks and `xpr doctor`. */
+  /** Transport counters per system (connections opened, commands run), for tests and benchmarks. */
   transportStats(): Record<string, ReturnType<Transport['stats']>> {
     return Object.fromEntries([...this.#transports].map(([k, t]) => [k, t.stats()]));
   }

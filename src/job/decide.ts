@@ -27,6 +27,12 @@ export interface Decision {
 // Decide the next state of one live job from one poll.
 export function decideJobState(input: DecideInput): Decision {
   const { files, queue } = input;
+  // A result or error counts once the job script is through: its exit file is written, or the queue no longer runs
+  // it. Until then post_cmds may still be writing output files, so the job is only running.
+  const scriptDone = files?.exitCode !== null || !queue || queue.state === 'ended';
+  if ((files?.hasResult || files?.hasError) && !scriptDone) {
+    return input.state === 'running' ? {} : { to: 'running' };
+  }
   if (files?.hasResult) return { to: 'succeeded', fetch: 'result' };
   if (files?.hasError) return { to: 'failed', reason: 'the op threw', fetch: 'logs' };
   if (files && files.exitCode !== null) {

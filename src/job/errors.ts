@@ -62,6 +62,23 @@ export class JobWaitTimeoutError extends XprError {
   }
 }
 
+/** Waiting stopped because the context was closed. The jobs are untouched; a rerun attaches to them. */
+export class WaitStoppedError extends XprError {
+  override name = 'WaitStoppedError';
+  constructor(readonly jobIds: readonly string[], readonly system: string) {
+    super(`Stopped waiting for ${jobIds.length} job(s) on "${system}": the xpr context was closed. ` +
+      'The jobs were left as they are; run the script again to pick them up.');
+  }
+}
+
+/** A file a job wrote cannot be read back (corrupt or from another xpr release). Nothing in it was executed. */
+export class JobFileError extends XprError {
+  override name = 'JobFileError';
+  constructor(readonly file: string, cause: unknown) {
+    super(`Cannot read ${file}: ${(cause as Error).message ?? String(cause)}`, { cause });
+  }
+}
+
 /** A job option is malformed (env_vars, hash_ignore, input files...). */
 export class JobOptionError extends XprError {
   override name = 'JobOptionError';

@@ -2,9 +2,9 @@
 // The CLI and autopara import from here only.
 export { RemoteJob, JobStateError, outcomeOf, cancelJobs, cleanJobs } from './remote-job.ts';
 export { XprContext, defaultContext, closeDefaultContext, type ContextOptions } from './context.ts';
-export { prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
+export { prepareJob, collectInputFiles, type JobDefinition, type PreparedJob, type InputFile } from './spec.ts';
 export { startJobs, JobSubmitError, type StartOptions, type StartedJob } from './lifecycle.ts';
 export { Poller, type WaitOptions } from './poller.ts';
-export { JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, JobOptionError } from './errors.ts';
+export { JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, WaitStoppedError, JobFileError, JobOptionError } from './errors.ts';
 export { SystemCommandError } from './session.ts';
 export { runJob, type RunJobOptions } from './run-job.ts';

@@ -47,7 +47,19 @@ export class JobSubmitError extends XprError {
   }
 }
 
-const OWNER = `${hostname()}:${process.pid}`;
+// Who holds a job's submission lease: this process on this host, since when (ms).
+function ownerName(): string {
+  return `${hostname()}:${process.pid}:${Date.now()}`;
+}
+
+// A lease is held only while one batch is staged and submitted (seconds): one older than this is a crashed driver's.
+const LEASE_STALE_MS = 15 * 60_000;
+
+function groupRows(rows: readonly JobRow[]): Map<string, JobRow[]> {
+  const m = new Map<string, JobRow[]>();
+  for (const r of rows) m.set(r.system, [...(m.get(r.system) ?? []), r]);
+  return m;
+}
 
 // Start (or attach to) jobs on one system. Everything is validated before anything is written.
 export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], opts: StartOptions): Promise<StartedJob[]> {
@@ -73,13 +85,21 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
   writeCodeFiles(session, jobs.map((j) => j.bundle), runner);
   lap('stage dirs written and claimed');
 
+  const owner = ownerName();
   const toSubmit = started.filter(
-    (s) => (s.row.state === 'created' || s.row.state === 'staged') && ctx.store.takeOwnership(s.row.id, OWNER, isStaleOwner),
+    (s) => (s.row.state === 'created' || s.row.state === 'staged') && ctx.store.takeOwnership(s.row.id, owner, isStaleOwner),
   );
+  const bundles = [...new Set(jobs.map((j) => j.bundle))];
   try {
-    await stageAndSubmit(ctx, session, toSubmit.map((s) => s.row), [...new Set(jobs.map((j) => j.bundle))], runner, lap);
+    // An unsubmitted job found under the same key may belong to another system: it goes ahead where it was made,
+    // since its script and run dir were written for that system.
+    for (const [sys, rows] of groupRows(toSubmit.map((s) => s.row))) {
+      const target = sys === system.name ? session : await ctx.session(sys);
+      if (target !== session) writeCodeFiles(target, bundles, runner);
+      await stageAndSubmit(ctx, target, rows, bundles, runner, lap);
+    }
   } finally {
-    for (const s of toSubmit) ctx.store.releaseOwnership(s.row.id, OWNER);
+    for (const s of toSubmit) ctx.store.releaseOwnership(s.row.id, owner);
   }
   return started.map((s) => ({ ...s, row: ctx.store.get(s.row.id) ?? s.row }));
 }
@@ -221,9 +241,14 @@ async function stageAndSubmit(
   const name = session.system.name;
   const toStage = rows.filter((r) => r.state === 'created');
   if (toStage.length) {
-    const missing = [...new Set(codeFileNames(bundles, runner))].filter((f) => session.sharesFs || !ctx.store.hasStagedCode(name, f));
-    await stageJobs(session, toStage.map((r) => ({ id: r.id })), missing);
-    if (!session.sharesFs) ctx.store.markStagedCode(name, missing);
+    // Code files are sent once per system and run dir; the stage command reports any that vanished since, and
+    // those are sent again before anything is submitted.
+    const place = `${name}:${session.base}`;
+    const needed = [...new Set(codeFileNames(bundles, runner))];
+    const unsent = needed.filter((f) => !ctx.store.hasStagedCode(place, f));
+    const vanished = await stageJobs(session, toStage.map((r) => ({ id: r.id })), unsent, needed);
+    if (vanished.length) await stageJobs(session, [], vanished);
+    if (!session.sharesFs) ctx.store.markStagedCode(place, needed);
     for (const r of toStage) ctx.store.transition(r.id, 'staged');
     lap(`${toStage.length} job dir(s) staged`);
   }
@@ -235,12 +260,14 @@ async function stageAndSubmit(
   const failures: Array<{ jobId: string; message: string }> = [];
   for (const r of rows) {
     const o = outcomes.get(r.id);
-    if (o?.ok) ctx.store.transition(r.id, 'submitted', { schedulerId: o.schedulerId });
-    else {
-      const message = o?.message ?? 'no answer';
-      failures.push({ jobId: r.id, message });
-      ctx.store.transition(r.id, 'failed', { reason: `submission failed: ${message}`, force: true });
+    if (o?.ok) {
+      ctx.store.transition(r.id, 'submitted', { schedulerId: o.schedulerId });
+      continue;
     }
+    const message = o?.message ?? 'no answer';
+    // A lost answer leaves the job staged: the next start replays its recorded scheduler id or submits it then.
+    failures.push({ jobId: r.id, message: o?.lost ? `${message}; the job stays staged and is resumed by the next run` : message });
+    if (!o?.lost) ctx.store.transition(r.id, 'failed', { reason: `submission failed: ${message}`, force: true });
   }
   if (failures.length) throw new JobSubmitError(failures);
 }
@@ -270,9 +297,10 @@ function timingTrace(ctx: XprContext, label: string): (what: string) => void {
   };
 }
 
-// A holder on this host whose process is gone no longer owns anything.
+// A holder on this host whose process is gone, or any holder whose lease is too old, no longer owns anything.
 function isStaleOwner(holder: string): boolean {
-  const [host, pid] = holder.split(':');
+  const [host, pid, since] = holder.split(':');
+  if (since && Date.now() - Number(since) > LEASE_STALE_MS) return true;
   if (host !== hostname() || !pid) return false;
   try {
     process.kill(Number(pid), 0);

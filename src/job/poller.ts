@@ -1,13 +1,13 @@
 // Watches the jobs of one system: ONE poll command per interval for all jobs being waited on, one fetch for all
 // that finished, then the store is updated and waiters whose jobs have all ended are resolved.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ENDED_STATES, type JobRow, type JobState } from '../store/index.ts';
+import { ENDED_STATES, LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import type { XprContext } from './context.ts';
 import type { SystemSession } from './session.ts';
 import { pollJobs, fetchJobs, type FetchRequest } from './system-ops.ts';
 import { decideJobState } from './decide.ts';
 import { copyOutputFiles } from './collect.ts';
-import { JobWaitTimeoutError } from './errors.ts';
+import { JobWaitTimeoutError, WaitStoppedError } from './errors.ts';
 
 export interface WaitOptions {
   /** Give up waiting (locally) after this many seconds; the jobs are left alone. @default no limit */
@@ -54,6 +54,7 @@ export class Poller {
   // Resolve with the rows of `ids` once every one of them has ended (succeeded, failed, died, cancelled...).
   wait(ids: readonly string[], opts: WaitOptions = {}): Promise<JobRow[]> {
     opts.signal?.throwIfAborted();
+    if (this.#stopped) return Promise.reject(new WaitStoppedError([...ids], this.#session.system.name));
     const defaultMax = this.#session.sharesFs ? 1 : 10;
     return new Promise<JobRow[]>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -86,8 +87,10 @@ export class Poller {
     });
   }
 
+  // Stop polling; anyone still waiting gets WaitStoppedError (the jobs themselves are left alone).
   stop(): void {
     this.#stopped = true;
+    for (const w of [...this.#waiters]) w.reject(new WaitStoppedError(w.ids, this.#session.system.name));
     this.#wake?.();
   }
 
@@ -130,7 +133,7 @@ export class Poller {
     const ids = [...new Set(waiters.flatMap((w) => w.ids))];
     const rows = store.list({ ids }).filter((r) => r.system === this.#session.system.name);
     // Live jobs, plus died jobs once per new waiter: a slow shared filesystem may have shown their results late (B12).
-    const toPoll = rows.filter((r) => isLive(r.state) || (r.state === 'died' && recheck.has(r.id)));
+    const toPoll = rows.filter((r) => LIVE_STATES.includes(r.state) || (r.state === 'died' && recheck.has(r.id)));
     for (const w of waiters) w.recheck.clear();
     const changed = toPoll.length ? await this.#pollOnce(toPoll) : false;
     const byId = new Map(store.list({ ids }).map((r) => [r.id, r]));
@@ -176,7 +179,14 @@ export class Poller {
       const to = decision.to;
       if (decision.fetch) fetches.push({ id: row.id, outputGlobs: (row.details.outputFiles as string[]) ?? [], withLogs: decision.fetch === 'logs' });
       after.push(async () => {
-        if (to === 'succeeded') await copyOutputFiles(row.stageDir, (row.details.outputFiles as string[]) ?? [], row.outputDir);
+        if (to === 'succeeded') {
+          try {
+            await copyOutputFiles(row.stageDir, (row.details.outputFiles as string[]) ?? [], row.outputDir);
+          } catch (err) {
+            // One job's copy problem (disk full, permissions) must not stall every other job of this system.
+            this.#ctx.logger.warn(`job ${row.id}: could not copy its output files to ${row.outputDir} (${(err as Error).message}); they are in ${row.stageDir}`);
+          }
+        }
         store.transition(row.id, to as JobState, { reason: decision.reason ?? null });
       });
     }
@@ -190,8 +200,4 @@ export class Poller {
     const s = env !== undefined && env !== '' && Number.isFinite(Number(env)) ? Number(env) : this.#session.sharesFs ? 5 : 60;
     return s * 1000;
   }
-}
-
-function isLive(state: JobState): boolean {
-  return state === 'staged' || state === 'submitted' || state === 'queued' || state === 'running';
 }

@@ -1,21 +1,21 @@
 // The public job API (ExPyRe's ExPyRe object, renamed): create a job from an op and its arguments, start it on a
 // system, await its result, then mark it processed, cancel or clean it. Reruns attach to the job with the same key.
 import { rmSync } from 'node:fs';
-import type { JobRow, JobState } from '../store/index.ts';
+import { LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import { JobFiles, type ItemRecord } from '../runner/contract.ts';
 import { defaultContext, type XprContext } from './context.ts';
 import { prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
 import { startJobs, type StartOptions } from './lifecycle.ts';
 import type { WaitOptions } from './poller.ts';
-import { cancelInQueue, removeJobDirs } from './system-ops.ts';
+import { cancelInQueue, pollJobs, removeJobDirs } from './system-ops.ts';
 import { readResult, readJobError, readItemRecords, readTail } from './collect.ts';
 import { JobFailedError, JobDiedError, JobCancelledError } from './errors.ts';
 import { XprError } from '../errors.ts';
 
 export class JobStateError extends XprError {
   override name = 'JobStateError';
-  constructor(readonly jobId: string | null, readonly state: string, action: string) {
-    super(`Cannot ${action} job ${jobId ?? '(not started)'}: it is ${state}`);
+  constructor(readonly jobId: string | null, readonly state: string, action: string, hint = '') {
+    super(`Cannot ${action} job ${jobId ?? '(not started)'}: it is ${state}${hint ? ` (${hint})` : ''}`);
   }
 }
 
@@ -144,20 +144,32 @@ export function outcomeOf(row: JobRow): unknown {
 export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Promise<void> {
   for (const [system, group] of groupBySystem(rows)) {
     const session = await ctx.session(system);
-    await cancelInQueue(session, group.map((r) => r.schedulerId).filter((s): s is string => s !== null));
+    const ids = group.map((r) => r.schedulerId).filter((s): s is string => s !== null);
+    // A staged job may have reached the queue in a submit whose answer was lost: its job dir holds the id.
+    const unknown = group.filter((r) => r.schedulerId === null && r.state === 'staged');
+    if (unknown.length) {
+      const { files } = await pollJobs(session, unknown.map((r) => ({ id: r.id, schedulerId: null })));
+      for (const r of unknown) {
+        const raw = files.get(r.id)?.schedulerIdRaw;
+        if (raw) ids.push(session.scheduler.parseSubmitOutput(raw));
+      }
+    }
+    await cancelInQueue(session, ids);
     for (const r of group) ctx.store.transition(r.id, 'cancelled', { reason: 'cancelled by the user' });
   }
 }
 
-// Remove job dirs (one command per system) and local stage dirs; rows become `cleaned`.
+// Remove job dirs (one command per system) and local stage dirs; rows become `cleaned` first, so a crash midway
+// never leaves a reusable row pointing at deleted files. Live jobs are refused: cancel them first.
 export async function cleanJobs(ctx: XprContext, rows: readonly JobRow[]): Promise<void> {
-  for (const [system, group] of groupBySystem(rows)) {
+  const current = rows.map((r) => ctx.store.get(r.id) ?? r);
+  const live = current.filter((r) => (LIVE_STATES as readonly string[]).includes(r.state));
+  if (live.length) throw new JobStateError(live[0]!.id, live[0]!.state, 'clean', `${live.length} live job(s) selected: cancel them first`);
+  for (const [system, group] of groupBySystem(current)) {
+    for (const r of group) ctx.store.transition(r.id, 'cleaned');
     const session = await ctx.session(system);
     await removeJobDirs(session, group.map((r) => r.id));
-    for (const r of group) {
-      rmSync(r.stageDir, { recursive: true, force: true });
-      ctx.store.transition(r.id, 'cleaned', { force: !['processed', 'cancelled', 'failed', 'died', 'succeeded'].includes(r.state) ? false : true });
-    }
+    for (const r of group) rmSync(r.stageDir, { recursive: true, force: true });
   }
 }
 

@@ -162,13 +162,15 @@ function structuredCloneLoose(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(structuredCloneLoose);
   if (isPlainObject(v)) {
     const o: Record<string, unknown> = Object.create(Object.getPrototypeOf(v));
-    for (const [k, x] of Object.entries(v)) o[k] = structuredCloneLoose(x);
+    // defineProperty, not assignment: an own "__proto__" key must stay a key (and stay in the cache key).
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: structuredCloneLoose(x), enumerable: true, writable: true, configurable: true });
     return o;
   }
   return v;
 }
 
-async function collectInputFiles(patterns: unknown, cwd: string): Promise<InputFile[]> {
+// The files input_files globs match (relative to cwd), named as they arrive in the job dir, with their sha256, sorted.
+export async function collectInputFiles(patterns: unknown, cwd: string): Promise<InputFile[]> {
   const list = stringList(patterns, 'input_files');
   const files = new Map<string, string>();
   for (const pattern of list) {
@@ -180,6 +182,10 @@ async function collectInputFiles(patterns: unknown, cwd: string): Promise<InputF
     for (const abs of matches.sort()) {
       const rel = relative(cwd, abs);
       const inJob = rel.startsWith('..') || isAbsolute(rel) ? basename(abs) : rel.split(sep).join('/');
+      const other = files.get(inJob);
+      if (other !== undefined && other !== abs) {
+        throw new JobOptionError('input_files', `${other} and ${abs} would both arrive in the job as ${JSON.stringify(inJob)}; rename one or list files under ${cwd}`);
+      }
       files.set(inJob, abs);
     }
   }

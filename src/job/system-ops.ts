@@ -5,6 +5,7 @@ import { packEntries, unpackInto } from './tar-stream.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
+import { unsetSchedulerEnvLine } from '../scheduler/common.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
 
@@ -22,18 +23,22 @@ async function runScript(session: SystemSession, script: string, idempotent: boo
 }
 
 // Send the local stage dirs of `jobs` (and code files the system lacks) in one tar stream, unpacked by one command.
-export async function stageJobs(session: SystemSession, jobs: readonly StageRequest[], codeFiles: readonly string[]): Promise<void> {
-  if (session.sharesFs || jobs.length === 0) return;
+// Returns the files of `codeNeeded` that are still missing there (say, a scratch purge removed what was sent earlier).
+export async function stageJobs(
+  session: SystemSession, jobs: readonly StageRequest[], codeFiles: readonly string[], codeNeeded: readonly string[] = [],
+): Promise<string[]> {
+  if (session.sharesFs || jobs.length + codeFiles.length === 0) return [];
   const base = session.base;
   const entries = [...jobs.map((j) => j.id), ...codeFiles.map((f) => `_code/${f}`)];
   const pack = packEntries(session.localBase, entries);
   // Job dirs arrive with the 0700 mode they have here; umask 077 covers anything tar creates.
-  const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf -';
-  const res = await session.transport.exec(['bash', '-c', script, 'xpr-stage', base], {
+  const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf - && shift && for f; do [ -e "_code/$f" ] || printf \'%s\\n\' "$f"; done';
+  const res = await session.transport.exec(['bash', '-c', script, 'xpr-stage', base, ...codeNeeded], {
     stdin: pack,
     idempotent: true,
   });
   if (res.code !== 0) throw new SystemCommandError(session, 'stage jobs', res);
+  return res.stdout.toString('utf8').split('\n').filter((f) => codeNeeded.includes(f));
 }
 
 export interface SubmitRequest {
@@ -44,7 +49,8 @@ export interface SubmitRequest {
 
 const SUBMIT_PARALLEL = 8;
 
-export type SubmitOutcome = { ok: true; schedulerId: string } | { ok: false; message: string };
+/** `lost`: no answer came back (the connection dropped): the job may or may not be in the queue. */
+export type SubmitOutcome = { ok: true; schedulerId: string } | { ok: false; message: string; lost?: boolean };
 
 // Submit many jobs with one remote command; each job's raw submit output is also left in its job dir.
 // Submissions run SUBMIT_PARALLEL at a time (plain `wait` per group: no bash >= 4.3 needed); answers come back in order.
@@ -55,8 +61,12 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
   lines.push('xpr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/xpr-submit.XXXXXX") || exit 97');
   jobs.forEach((job, k) => {
     lines.push(
-      `( if cd ${quote(job.jobDir)}; then xpr_out=$(${quoteArgv(job.argv)} 2>.xpr_submit_err); xpr_rc=$?; else xpr_out=''; xpr_rc=1; fi; ` +
-        `[ "$xpr_rc" = 0 ] && printf '%s\\n' "$xpr_out" > ${JobFiles.schedulerId}; ` +
+      // A job dir that already holds a scheduler id was submitted by an earlier try whose answer was lost: that
+      // answer is replayed instead of submitting again, which makes this script safe to rerun.
+      `( if ! cd ${quote(job.jobDir)}; then xpr_out=''; xpr_rc=1; ` +
+        `elif [ -s ${JobFiles.schedulerId} ]; then xpr_out=$(cat ${JobFiles.schedulerId}); xpr_rc=0; ` +
+        `else xpr_out=$(${quoteArgv(job.argv)} 2>.xpr_submit_err); xpr_rc=$?; ` +
+        `[ "$xpr_rc" = 0 ] && { printf '%s\\n' "$xpr_out" > ${JobFiles.schedulerId}.tmp && mv -f ${JobFiles.schedulerId}.tmp ${JobFiles.schedulerId}; }; fi; ` +
         `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; printf '%s\\n' "$xpr_out"; ` +
         `[ "$xpr_rc" = 0 ] || { printf '@@xpr-submit-err\\n'; cat .xpr_submit_err 2>/dev/null; } ) > "$xpr_tmp/${k}" 2>&1 &`,
     );
@@ -64,7 +74,8 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
   });
   lines.push('wait', `for ((k = 0; k < ${jobs.length}; k++)); do cat "$xpr_tmp/$k"; done`, 'rm -rf "$xpr_tmp"');
   lines.push('exit 0');
-  // Not idempotent: a dropped connection here is reported, and the caller re-syncs from the job dirs instead of resubmitting.
+  // Not retried by the transport (a drop is reported): jobs without an answer stay staged, and the next submit of
+  // them replays the scheduler id their job dir holds instead of submitting twice.
   const res = await runScript(session, lines.join('\n'), false);
   const text = res.stdout.toString('utf8');
   const blocks = text.split('@@xpr-submit ').slice(1);
@@ -85,14 +96,14 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
     }
   }
   for (const job of jobs) {
-    if (!out.has(job.id)) out.set(job.id, { ok: false, message: `no answer from the submit command (${res.stderr.trim() || `exit ${res.code}`})` });
+    if (!out.has(job.id)) out.set(job.id, { ok: false, lost: true, message: `no answer from the submit command (${res.stderr.trim() || `exit ${res.code}`})` });
   }
   return out;
 }
 
 function envPreamble(session: SystemSession): string[] {
   if (!session.env.WFL_SCHEDULER_IGNORE_ENV) return [];
-  return ['for xpr_v in $(compgen -e); do case $xpr_v in SLURM_*|PBS_*|SGE_*) unset "$xpr_v";; esac; done'];
+  return [unsetSchedulerEnvLine()];
 }
 
 // pre_submit_cmds are argv tokens (as in ExPyRe); shell operators among them stay operators, everything else is quoted.

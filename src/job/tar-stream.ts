@@ -1,5 +1,5 @@
-// Packs and unpacks job dirs with the system's tar (GNU tar or bsdtar: both read NUL-separated names from stdin),
-// streaming, so large input or output files never sit in memory. The system tar is ~25x faster than node-tar here.
+// Packs and unpacks job dirs with the system's tar (GNU tar or bsdtar: both read NUL-separated names from stdin).
+// Packing streams (large input files never sit in memory); fetched results are unpacked from bytes. ~25x node-tar.
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { XprError } from '../errors.ts';
@@ -22,6 +22,12 @@ export function packEntries(cwd: string, entries: readonly string[]): Readable {
     if (code === 0) out.end();
     else out.destroy(new LocalTarError(`tar failed packing job dirs in ${cwd} (exit ${code}): ${stderr.trim()}`));
   });
+  // A consumer that gives up (drop, abort) destroys `out`: tar is then ended rather than left blocked on a full pipe.
+  out.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+  });
+  // tar exiting early closes its stdin (EPIPE here); its exit code, reported on 'close', says what went wrong.
+  child.stdin.on('error', () => undefined);
   child.stdin.end(entries.map((e) => `${e}\0`).join(''));
   return out;
 }
@@ -34,6 +40,7 @@ export function unpackInto(dir: string, archive: Buffer): Promise<void> {
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     child.on('error', (err) => reject(new LocalTarError(`cannot run tar to unpack results into ${dir}: ${err.message}`)));
     child.on('close', (code) => (code === 0 ? resolve() : reject(new LocalTarError(`tar failed unpacking results into ${dir} (exit ${code}): ${stderr.trim()}`))));
+    child.stdin.on('error', () => undefined); // an early exit is reported by 'close' with tar's own message
     child.stdin.end(archive);
   });
 }

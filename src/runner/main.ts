@@ -8,7 +8,8 @@ import { encode, decode } from '../codec/index.ts';
 import { runPool, poolWorkerMain, type ItemOutcome } from '../autopara/pool.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
 
-// Entry point: run the job in the dir given as argv[2] (default: cwd). Exit code 0 = result written.
+// Entry point: run the job in the dir given as argv[2] (default: cwd). Exit code 0 = result written; the process
+// exits once the outcome is written.
 // In a worker thread started by the map-mode pool on this same file, serve the pool instead.
 export async function runnerMain(): Promise<void> {
   if (!isMainThread) {
@@ -32,6 +33,9 @@ export async function runnerMain(): Promise<void> {
     writeAtomic(join(jobDir, JobFiles.error), encodeError(err));
     process.exitCode = 1;
   }
+  // The outcome is on disk: end now, so a timer or socket the op left open cannot hold the job (and its
+  // post_cmds) until walltime. stdout and stderr are files here, so nothing written is lost.
+  process.exit();
 }
 
 type Op = (...args: unknown[]) => unknown;

@@ -74,17 +74,11 @@ export const SCHEDULER_ENV_KEEP: readonly string[] = [
   'PBS_CONF_FILE', 'PBS_EXEC', 'PBS_HOME', 'PBS_SERVER', 'PBS_DEFAULT',
 ];
 
-// Names in `env` a submit from inside a job should drop (ExPyRe's WFL_SCHEDULER_IGNORE_ENV, minus SCHEDULER_ENV_KEEP), sorted.
-export function schedulerEnvToUnset(kind: SchedulerKind, env: Readonly<Record<string, string | undefined>>): string[] {
-  const prefixes = schedulerEnvPrefixes(kind);
-  return Object.keys(env)
-    .filter((name) => env[name] !== undefined && prefixes.some((p) => name.startsWith(p)) && !SCHEDULER_ENV_KEEP.includes(name))
-    .sort();
-}
-
-// argv prefix `env -u A -u B` that runs the next argv without those variables ([] when there are none).
-export function unsetEnvArgv(names: readonly string[]): string[] {
-  return names.length ? ['env', ...names.flatMap((n) => ['-u', n])] : [];
+// One shell line that unsets, in the shell that runs it, every SLURM_/SGE_/PBS_ variable except SCHEDULER_ENV_KEEP:
+// a submit from inside a job then does not inherit that job's settings (ExPyRe's WFL_SCHEDULER_IGNORE_ENV).
+export function unsetSchedulerEnvLine(): string {
+  const prefixes = (['slurm', 'sge', 'pbs'] as const).flatMap(schedulerEnvPrefixes).map((p) => `${p}*`);
+  return `for xpr_v in $(compgen -e); do case $xpr_v in ${SCHEDULER_ENV_KEEP.join('|')}) ;; ${prefixes.join('|')}) unset "$xpr_v";; esac; done`;
 }
 
 // Refuse a batch output file name that a `#SBATCH`/`#$`/`#PBS` line would split or expand (space, quote, $, backslash).

@@ -70,6 +70,7 @@ status)
     elif [ -e "$d/pid" ] && alive "$(cat "$d/pid")" "$n"; then
       if [ -e "$d/started" ]; then echo "$n|RUNNING||"; else echo "$n|QUEUED||"; fi
     elif [ -e "$d/pid" ]; then echo "$n|VANISHED||process gone without an exit code"
+    elif [ $(( $(date +%s) - $(stat -c %Y "$d") )) -gt 60 ]; then echo "$n|VANISHED||submit was interrupted before the job started"
     else echo "$n|QUEUED||"; fi
   done
   ;;
@@ -80,8 +81,11 @@ cancel)
     [ -e "$d/exit" ] && continue
     write_atomic "$d/reason" CANCELLED
     write_atomic "$d/exit" 143
-    if [ -e "$d/child" ]; then kill -TERM -- "-$(cat "$d/child")" 2>/dev/null || kill -TERM "$(cat "$d/child")" 2>/dev/null; fi
-    if [ -e "$d/pid" ] && alive "$(cat "$d/pid")" "$n"; then kill -TERM -- "-$(cat "$d/pid")" 2>/dev/null; fi
+    # Signal only while the job's run process is alive: then its child pid is still that job's (not yet reaped).
+    if [ -e "$d/pid" ] && alive "$(cat "$d/pid")" "$n"; then
+      if [ -e "$d/child" ]; then kill -TERM -- "-$(cat "$d/child")" 2>/dev/null || kill -TERM "$(cat "$d/child")" 2>/dev/null; fi
+      kill -TERM -- "-$(cat "$d/pid")" 2>/dev/null
+    fi
   done
   ;;
 *) echo "unknown command $cmd" >&2; exit 2 ;;

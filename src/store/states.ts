@@ -33,10 +33,13 @@ export const LIVE_STATES: readonly JobState[] = ['staged', 'submitted', 'queued'
 export const ENDED_STATES: readonly JobState[] = ['succeeded', 'failed', 'died', 'cancelled', 'processed', 'cleaned'];
 
 // Whether a job may move from `from` to `to` (staying put is not a transition).
+// `processed` and `cleaned` need an ended job (or, for cleaned, one never staged): a live job is cancelled first.
 export function isLegalTransition(from: JobState, to: JobState): boolean {
   if (from === to) return false;
   if (to === 'cancelled') return RANK[from] < 5 || from === 'died';
+  if (to === 'processed') return RANK[from] === 5;
+  if (to === 'cleaned') return RANK[from] >= 5 || from === 'created';
   if (from === 'died' && (to === 'succeeded' || to === 'failed')) return true; // late results after re-sync (B12)
-  if (from === 'cancelled') return to === 'cleaned' || to === 'processed';
+  if (from === 'cancelled') return false;
   return RANK[to] > RANK[from];
 }

@@ -212,9 +212,11 @@ export class JobStore {
       if (!cur) throw new StoreError(`No job ${id} in ${this.path}`, this.path);
       if (!opts.force && !isLegalTransition(cur.state, to)) return false;
       const t = now();
+      // Bookkeeping states keep the reason of the outcome they record (a died job stays explained once processed).
+      const keepReason = opts.reason === undefined && (to === 'processed' || to === 'cleaned');
       this.#db
-        .prepare('UPDATE jobs SET state = ?, reason = ?, scheduler_id = COALESCE(?, scheduler_id), updated_at = ? WHERE id = ?')
-        .run(to, opts.reason ?? null, opts.schedulerId ?? null, t, id);
+        .prepare('UPDATE jobs SET state = ?, reason = CASE WHEN ? THEN reason ELSE ? END, scheduler_id = COALESCE(?, scheduler_id), updated_at = ? WHERE id = ?')
+        .run(to, keepReason ? 1 : 0, opts.reason ?? null, opts.schedulerId ?? null, t, id);
       this.#db
         .prepare('INSERT INTO events (job_id, at, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?)')
         .run(id, t, cur.state, to, opts.reason ?? null);
@@ -285,13 +287,6 @@ export class JobStore {
     });
   }
 
-  deleteItemResults(itemKeys: readonly string[]): void {
-    this.#write(() => {
-      const stmt = this.#db.prepare('DELETE FROM item_results WHERE item_key = ?');
-      for (const k of itemKeys) stmt.run(k);
-    });
-  }
-
   /** Save (or replace) an autoparallelize call's record: its item keys and which job holds which items. */
   putCall(callKey: string, details: Record<string, unknown>): void {
     this.#write(() => {
@@ -310,19 +305,16 @@ export class JobStore {
     return r && (JSON.parse(r.details) as Record<string, unknown>);
   }
 
-  hasStagedCode(system: string, fileName: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM staged_code WHERE system = ? AND file_name = ?').get(system, fileName) !== undefined;
+  /** Whether a code file was sent to `place` (a system and its run dir, as one string). */
+  hasStagedCode(place: string, fileName: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM staged_code WHERE system = ? AND file_name = ?').get(place, fileName) !== undefined;
   }
 
-  markStagedCode(system: string, fileNames: readonly string[]): void {
+  markStagedCode(place: string, fileNames: readonly string[]): void {
     this.#write(() => {
       const stmt = this.#db.prepare('INSERT OR IGNORE INTO staged_code (system, file_name) VALUES (?, ?)');
-      for (const f of fileNames) stmt.run(system, f);
+      for (const f of fileNames) stmt.run(place, f);
     });
-  }
-
-  forgetStagedCode(system: string): void {
-    this.#write(() => this.#db.prepare('DELETE FROM staged_code WHERE system = ?').run(system));
   }
 }
 

@@ -23,15 +23,27 @@ export function withLockDir<T>(lockDir: string, fn: () => T, timeoutMs = 60_000)
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }
+  const me = `${hostname()} ${process.pid}`;
   try {
-    writeFileSync(join(lockDir, 'owner'), `${hostname()} ${process.pid}\n`);
+    writeFileSync(join(lockDir, 'owner'), `${me}\n`);
     return fn();
   } finally {
-    rmSync(lockDir, { recursive: true, force: true });
+    // Only our own lock: if ours was judged stale and broken meanwhile, the lock dir now belongs to another writer.
+    if (lockOwner(lockDir) === me) rmSync(lockDir, { recursive: true, force: true });
   }
 }
 
-function isStale(lockDir: string): boolean {
+/** `host pid` of the writer holding the lock dir, or null (no lock, or no owner recorded yet). */
+export function lockOwner(lockDir: string): string | null {
+  try {
+    return readFileSync(join(lockDir, 'owner'), 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+// Whether the lock's holder is gone: its process on this host no longer exists, or the lock is older than the limit.
+export function isStale(lockDir: string): boolean {
   try {
     if (Date.now() - statSync(lockDir).mtimeMs > STALE_MS) return true;
     const [host, pid] = readFileSync(join(lockDir, 'owner'), 'utf8').trim().split(' ');

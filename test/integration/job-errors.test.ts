@@ -1,9 +1,10 @@
 // Bad input is refused with a named error before anything is written: no store row, no stage dir, no queue record.
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  RemoteJob, runJob, ConfigError, UnknownSystemError, NoPartitionFitsError, ResourceSpecError, UnshippableOpError, UncodableValueError,
+  RemoteJob, runJob, ConfigError, UnknownSystemError, NoPartitionFitsError, ResourceSpecError, UnshippableOpError, UncodableValueError, JobOptionError,
 } from '../../src/index.ts';
 import { add, exportedArrow, makeClosure } from '../fixtures/ops/basic.ts';
 import { makeProject, type TestProject } from '../helpers/project.ts';
@@ -84,6 +85,24 @@ test('an uncodable argument: UncodableValueError naming the path inside the argu
     { instanceOf: UncodableValueError },
   );
   t.is(err.path, 'args[1].calculator.fn');
+  await ctx.close();
+  assertNothingWritten(t, p);
+});
+
+test('two input files that would land on the same name in the job: JobOptionError naming both, nothing written', async (t) => {
+  const p = makeProject();
+  const outside = mkdtempSync(join(tmpdir(), 'xpr-inputs-'));
+  mkdirSync(join(outside, 'a'));
+  mkdirSync(join(outside, 'b'));
+  writeFileSync(join(outside, 'a', 'POTCAR'), 'one');
+  writeFileSync(join(outside, 'b', 'POTCAR'), 'two');
+  const ctx = p.context();
+  const err = await t.throwsAsync(
+    RemoteJob.create({ op: add, args: [1, 2], inputFiles: [join(outside, 'a', 'POTCAR'), join(outside, 'b', 'POTCAR')] }, ctx),
+    { instanceOf: JobOptionError },
+  );
+  t.regex(err.message, /input_files/);
+  t.true(err.message.includes(join(outside, 'a', 'POTCAR')) && err.message.includes(join(outside, 'b', 'POTCAR')));
   await ctx.close();
   assertNothingWritten(t, p);
 });

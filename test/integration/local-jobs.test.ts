@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemoteJob, runJob, JobFailedError, JobDiedError, JobCancelledError } from '../../src/index.ts';
-import { add, sleepThenReturn, throwsCustom, envReport, printsAndReturns, readInputWriteOutput, richValues, exitsHard, returnsUncodable } from '../fixtures/ops/basic.ts';
+import { add, sleepThenReturn, throwsCustom, envReport, printsAndReturns, readInputWriteOutput, richValues, exitsHard, returnsUncodable, leavesTimerOpen } from '../fixtures/ops/basic.ts';
 import { makeProject } from '../helpers/project.ts';
 
 // A process that exited but was not reaped (PID 1 of some containers never reaps) counts as gone.
@@ -131,6 +131,19 @@ test('input files are staged into the job and hashed; output files come back to 
   writeFileSync(join(p.dir, 'data', 'in.txt'), 'changed\n');
   t.is(await run(), 'changed', 'a changed input file gives a new job');
   t.is(ctx.store.list().length, 2);
+  await ctx.close();
+});
+
+test('the job ends when the op returns, even with a timer left open, and outputs of slow post_cmds come back complete', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  const started = Date.now();
+  const value = await runJob({
+    op: leavesTimerOpen, args: [7], postCmds: ['sleep 2', 'echo done > post.txt'], outputFiles: ['post.txt'], ...oneCore, context: ctx,
+  });
+  t.is(value, 7);
+  t.is(readFileSync(join(p.dir, 'post.txt'), 'utf8'), 'done\n', 'the result waited for post_cmds');
+  t.true(Date.now() - started < 60_000, 'the open timer did not hold the job');
   await ctx.close();
 });
 

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RemoteJob } from '../../src/index.ts';
 import { makeProject } from '../helpers/project.ts';
+import { sleepThenReturn } from '../fixtures/ops/basic.ts';
+import Database from 'better-sqlite3';
 
 const script = fileURLToPath(new URL('../fixtures/resume-script.ts', import.meta.url));
 
@@ -56,4 +58,27 @@ test('editing the op, or a module it imports, gives a new cache key; an identica
   writeFileSync(basic, readFileSync(basic, 'utf8').replace('return helperValue(x);', 'return helperValue(x) + 0;'));
   t.not(await key(), k1, 'the op itself changed');
   await ctx.close();
+});
+
+test('a job whose submit answer was lost stays staged, and the next run finds its queue id instead of submitting again', async (t) => {
+  const p = makeProject();
+  const opts = { system: 'local', resources: { num_cores: 1, max_time: 60 }, partialNode: true } as const;
+  const ctx1 = p.context();
+  const job1 = await RemoteJob.create<unknown>({ op: sleepThenReturn, args: [1500, 'once'] }, ctx1);
+  await job1.start(opts);
+  const id = job1.id!;
+  const path = ctx1.store.path;
+  await ctx1.close();
+  // What a connection drop during the submit command leaves behind: the queue has the job, the store does not know.
+  const db = new Database(path);
+  db.prepare("UPDATE jobs SET state = 'staged', scheduler_id = NULL WHERE id = ?").run(id);
+  db.close();
+  const ctx2 = p.context();
+  const job2 = await RemoteJob.create<unknown>({ op: sleepThenReturn, args: [1500, 'once'] }, ctx2);
+  t.true(job2.attached);
+  await job2.start(opts);
+  t.is(await job2.result(), 'once');
+  t.is(p.queueRecords().length, 1, 'submitted once');
+  t.not(ctx2.store.get(id)!.schedulerId, null);
+  await ctx2.close();
 });

@@ -6,8 +6,13 @@ import type { JobFileFlags } from '../../../src/job/system-ops.ts';
 const files = (f: Partial<JobFileFlags> = {}): JobFileFlags => ({ started: false, exitCode: null, hasResult: false, hasError: false, schedulerIdRaw: null, missing: false, ...f });
 const base: DecideInput = { state: 'submitted', files: files(), queue: undefined, gone: undefined, nowMs: 100_000, graceMs: 10_000 };
 
-test('a result file means succeeded, whatever the queue says', (t) => {
-  t.deepEqual(decideJobState({ ...base, files: files({ hasResult: true }), queue: { schedulerId: '1', state: 'running', rawState: 'R' } }), { to: 'succeeded', fetch: 'result' });
+test('a result file means succeeded once the job script has finished (post_cmds done) or the queue lets it go', (t) => {
+  const running = { schedulerId: '1', state: 'running', rawState: 'R' } as const;
+  t.deepEqual(decideJobState({ ...base, files: files({ hasResult: true }), queue: running }), { to: 'running' }, 'post_cmds may still be writing outputs');
+  t.deepEqual(decideJobState({ ...base, state: 'running', files: files({ hasResult: true }), queue: running }), {});
+  t.deepEqual(decideJobState({ ...base, files: files({ hasResult: true, exitCode: 0 }), queue: running }), { to: 'succeeded', fetch: 'result' });
+  t.deepEqual(decideJobState({ ...base, files: files({ hasResult: true }), queue: { ...running, state: 'ended', rawState: 'CD' } }), { to: 'succeeded', fetch: 'result' });
+  t.deepEqual(decideJobState({ ...base, files: files({ hasResult: true }) }), { to: 'succeeded', fetch: 'result' }, 'no longer listed');
 });
 
 test('an error file means failed, with logs fetched', (t) => {

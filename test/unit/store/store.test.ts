@@ -64,6 +64,23 @@ test('transitions follow the state machine and each one is an event with a time'
   s.close();
 });
 
+test('a live job cannot be processed or cleaned; bookkeeping states keep the outcome\'s reason', (t) => {
+  const s = JobStore.open(root());
+  s.claim(job('live'));
+  t.true(s.transition('live', 'cleaned'), 'a job never staged may be cleaned');
+  s.claim(job('run', 'k-run'));
+  s.transition('run', 'submitted');
+  s.transition('run', 'running');
+  t.false(s.transition('run', 'processed'), 'running is not an outcome');
+  t.false(s.transition('run', 'cleaned'), 'cleaning a running job would orphan it');
+  t.true(s.transition('run', 'died', { reason: 'NODE_FAIL' }));
+  t.true(s.transition('run', 'processed'));
+  t.is(s.get('run')!.reason, 'NODE_FAIL');
+  t.true(s.transition('run', 'cleaned'));
+  t.is(s.get('run')!.reason, 'NODE_FAIL');
+  s.close();
+});
+
 test('the store records its schema version and reopening runs no migration twice', (t) => {
   const dir = root();
   const s = JobStore.open(dir);
