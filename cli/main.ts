@@ -1,6 +1,6 @@
 // The xpr command line: every command declared here with its flags (commander), each loaded only when it runs.
 // One handler maps errors to exit codes: XprError = explained to the user (exit 1); anything else is a bug (exit 70).
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { XprError } from '../src/errors.ts';
 
 const program = new Command('xpr')
@@ -36,7 +36,10 @@ program
 program
   .command('logs <id>')
   .description("print a job's stdout and stderr (from the local copy)")
-  .option('--tail <bytes>', 'only the last N bytes', (v) => Number(v))
+  .option('--tail <bytes>', 'only the last N bytes', (v) => {
+    if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`expected a whole number of bytes, got ${JSON.stringify(v)}`);
+    return Number(v);
+  })
   .action(async (id: string, o: { tail?: number }) => (await import('./commands/logs.ts')).logs(id, o));
 
 filters(program.command('cancel').description('cancel jobs in their queue and record them as cancelled'))
@@ -56,7 +59,8 @@ program
   .command('db-unlock')
   .alias('db_unlock')
   .description('remove a stale writer lock left by a killed xpr on a network filesystem')
-  .action(async () => (await import('./commands/db-unlock.ts')).dbUnlock());
+  .option('--force', 'remove it even if its holder may still be running (say, on another host)')
+  .action(async (o: { force?: boolean }) => (await import('./commands/db-unlock.ts')).dbUnlock(o));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof XprError) {

@@ -32,8 +32,10 @@ export class UnknownHostKeyError extends XprError {
   /** `SHA256:<base64>` as OpenSSH prints it. */
   readonly fingerprint: string;
   readonly knownHostsFiles: readonly string[];
-  /** Shell command that appends the server's key to the first known_hosts file. */
+  /** Shell command that appends exactly the offered key to the first known_hosts file. */
   readonly trustCommand: string;
+  /** Shell command that shows the server's fingerprint by another path, to compare before trusting. */
+  readonly checkCommand: string;
 
   constructor(p: { hostKeyName: string; keyType: string; fingerprint: string; knownHostsFiles: readonly string[];
     trustCommand: string; checkCommand: string; otherTypes: string[] }) {
@@ -52,6 +54,7 @@ export class UnknownHostKeyError extends XprError {
     this.fingerprint = p.fingerprint;
     this.knownHostsFiles = p.knownHostsFiles;
     this.trustCommand = p.trustCommand;
+    this.checkCommand = p.checkCommand;
   }
 }
 

@@ -19,8 +19,6 @@ export interface HostKeyPolicy {
   strict: boolean;
   /** True when the host is reached through a ProxyJump (ssh-keyscan cannot reach it directly). */
   viaJump: boolean;
-  /** How the user's ssh reaches the host with the same config (`ssh -F file`, spec), for the via-jump trust command. */
-  sshForTrust: { argv: string[]; spec: string };
 }
 
 // Read and parse every file (missing or unreadable files are skipped, as ssh does).
@@ -42,12 +40,13 @@ export function hostKeyNameFor(hostName: string, port: number, hostKeyAlias: str
 // null when the key is trusted; otherwise the error to refuse the connection with.
 export function checkHostKey(policy: HostKeyPolicy, entries: readonly KnownHostsEntry[], key: Buffer):
   UnknownHostKeyError | HostKeyMismatchError | null {
-  if (!policy.strict) return null;
   const found = lookupHostKey(entries, policy.hostKeyName, key);
   if (found.status === 'known') return null;
+  // As OpenSSH: StrictHostKeyChecking=no accepts unknown and changed keys, never a revoked one.
+  if (!policy.strict && found.status !== 'revoked') return null;
   const keyType = blobKeyType(key);
   const fingerprint = fingerprintSha256(key);
-  const { trustCommand, checkCommand } = trustCommands(policy, keyType);
+  const { trustCommand, checkCommand } = trustCommands(policy, keyType, key);
   if (found.status === 'unknown') {
     return new UnknownHostKeyError({ hostKeyName: policy.hostKeyName, keyType, fingerprint, knownHostsFiles: policy.knownHostsFiles,
       trustCommand, checkCommand, otherTypes: found.otherTypes });
@@ -77,18 +76,18 @@ export function preferredHostKeyAlgorithms(entries: readonly KnownHostsEntry[], 
   return [...new Set([...known, ...DEFAULT_ORDER])];
 }
 
-function trustCommands(policy: HostKeyPolicy, keyType: string): { trustCommand: string; checkCommand: string } {
+// trustCommand appends exactly the key this connection was offered (the one whose fingerprint the error shows), so
+// nothing can change between checking the fingerprint and trusting the key; checkCommand shows the fingerprint
+// from another path, to compare with before trusting.
+function trustCommands(policy: HostKeyPolicy, keyType: string, key: Buffer): { trustCommand: string; checkCommand: string } {
   const file = policy.knownHostsFiles[0] ?? '~/.ssh/known_hosts';
+  const line = `${policy.hostKeyName} ${keyType} ${key.toString('base64')}`;
+  const target = file.startsWith('~/') ? `~/${quote(file.slice(2))}` : quote(file);
+  const trustCommand = `printf '%s\\n' ${quote(line)} >> ${target}`;
   const scanType = keyType === 'ssh-ed25519' ? 'ed25519' : keyType === 'ssh-rsa' ? 'rsa' : keyType.startsWith('ecdsa') ? 'ecdsa' : keyType;
   if (policy.viaJump) {
-    return {
-      checkCommand: `ssh-keygen -lf /etc/ssh/ssh_host_${scanType}_key.pub   (run on the server itself)`,
-      trustCommand: quoteArgv([...policy.sshForTrust.argv, '-o', 'StrictHostKeyChecking=accept-new', '-o', `UserKnownHostsFile=${file}`,
-        policy.sshForTrust.spec, 'true']),
-    };
+    return { trustCommand, checkCommand: `ssh-keygen -lf /etc/ssh/ssh_host_${scanType}_key.pub   (run on the server itself)` };
   }
   const scan = quoteArgv(['ssh-keyscan', ...(policy.port === 22 ? [] : ['-p', String(policy.port)]), '-t', scanType, policy.hostName]);
-  const rename = policy.hostKeyName === knownHostsName(policy.hostName, policy.port)
-    ? '' : ` | sed ${quote(`s/^[^ ]*/${policy.hostKeyName.replaceAll('/', '\\/')}/`)}`;
-  return { checkCommand: `${scan} | ssh-keygen -lf -`, trustCommand: `${scan}${rename} >> ${quote(file)}` };
+  return { trustCommand, checkCommand: `${scan} | ssh-keygen -lf -` };
 }

@@ -37,6 +37,8 @@ export class OpenSshTransport implements Transport {
   readonly #socket: string;
   readonly #limit: ChannelLimit;
   #master: Promise<void> | null = null;
+  /** The master promise has resolved (its socket existed then). */
+  #masterUp = false;
   #closed = false;
   #connectionsOpened = 0;
   #commandsRun = 0;
@@ -81,9 +83,13 @@ export class OpenSshTransport implements Transport {
 
   async #execOnMaster(argv: readonly string[], command: string, options: ExecOptions): Promise<ExecResult> {
     for (let attempt = 0; ; attempt++) {
+      // A master that exited (ControlPersist ran out while idle) removed its socket: start (or find) one again.
+      if (this.#masterUp && !existsSync(this.#socket)) this.#master = null;
       await this.#ensureMaster();
       const res = await spawnCollect([...this.#remsh, ...this.#controlOpts('auto'), this.#host, command], { ...options, label: this.label });
       if (res.code !== 255 || !DROP_MESSAGES.test(res.stderr)) return res;
+      // Exit 255 with such a message may also be the remote command's own: a master that still answers means it was.
+      if ((await this.#control('check').catch(() => null))?.code === 0) return res;
       this.#master = null; // the master is gone: the next command starts a new one
       if (!options.idempotent || attempt >= 1 || !isReplayableStdin(options.stdin)) {
         throw new TransportDroppedError({ label: this.label, argv, mayHaveRun: true, cause: new Error(res.stderr.trim()) });
@@ -93,10 +99,16 @@ export class OpenSshTransport implements Transport {
 
   // Start the master once (concurrent callers wait for it), unless a live one answers `ssh -O check`.
   #ensureMaster(): Promise<void> {
-    this.#master ??= this.#startMaster().catch((e) => {
-      this.#master = null;
-      throw e;
-    });
+    if (!this.#master) {
+      this.#masterUp = false;
+      this.#master = this.#startMaster().then(
+        () => void (this.#masterUp = true),
+        (e: unknown) => {
+          this.#master = null;
+          throw e;
+        },
+      );
+    }
     return this.#master;
   }
 
@@ -138,8 +150,8 @@ export class OpenSshTransport implements Transport {
     this.#closed = true;
     this.#limit.rejectWaiting(new TransportClosedError(this.label));
     const master = this.#master;
-    if (!master) return;
-    await master.catch(() => undefined);
+    if (master) await master.catch(() => undefined);
+    // Also a master started by a command after ours had gone (ControlMaster=auto) lives at this socket.
     if (existsSync(this.#socket)) await this.#control('exit').catch(() => undefined);
     rmSync(this.#logFile, { force: true });
   }

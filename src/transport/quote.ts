@@ -1,7 +1,8 @@
 // The one quoting function: turns argv into a POSIX shell command line.
 // Every command that reaches a shell (local or remote) is built here; nothing is pasted in unquoted.
 
-const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+// `=` is not safe: a bare first word `A=b` is an assignment in sh, and `=word` expands to a path in zsh.
+const SAFE = /^[A-Za-z0-9_@%+:,./-]+$/;
 
 // Quote one argument for a POSIX shell (sh, bash, dash, zsh): safe words stay bare, the rest is single-quoted.
 export function quote(arg: string): string {

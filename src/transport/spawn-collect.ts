@@ -36,6 +36,7 @@ export function spawnCollect(argv: readonly string[], opts: SpawnCollectOptions)
       clearTimeout(timer);
       clearTimeout(killTimer);
       signal?.removeEventListener('abort', onAbort);
+      releaseStdin(opts.stdin);
     };
     function stop(reason: NonNullable<typeof stopReason>) {
       if (settled || stopReason) return;
@@ -87,6 +88,14 @@ export function feedStdin(sink: Writable, stdin: ExecOptions['stdin'], onStdinEr
     onStdinError(new Error(`stdin stream failed: ${e.message}`, { cause: e }));
   });
   source.pipe(sink);
+}
+
+// Once a command has settled, a stdin stream it did not read to the end (timeout, abort, drop) is destroyed, so the
+// process producing it (say, the tar that packs a stage transfer) is not left blocked on a full pipe.
+export function releaseStdin(stdin: ExecOptions['stdin']): void {
+  if (isReplayableStdin(stdin)) return;
+  const s = stdin as { destroy?: () => void; destroyed?: boolean };
+  if (typeof s.destroy === 'function' && !s.destroyed) s.destroy();
 }
 
 // Whether stdin can be sent again on a retry (bytes, not a stream that has been consumed).

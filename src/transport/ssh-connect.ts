@@ -86,7 +86,6 @@ function connectOne(spec: string, r: ResolvedSshHost, s: ConnectSettings, sock: 
   const hostKeyName = hostKeyNameFor(r.hostName, r.port, r.hostKeyAlias);
   const policy: HostKeyPolicy = {
     hostKeyName, hostName: r.hostName, port: r.port, knownHostsFiles, strict: r.strictHostKeyChecking, viaJump: sock !== undefined,
-    sshForTrust: { argv: ['ssh', ...s.sshConfigArgs], spec },
   };
   // An explicit list (even empty) is used as is; a config without IdentityFile falls back to the default files.
   const useDefaults = s.identityFiles === null && r.identityFiles.length === 0;

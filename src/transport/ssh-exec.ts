@@ -3,7 +3,7 @@
 import type { Client, ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from './types.ts';
 import { CommandTimeoutError } from './errors.ts';
-import { feedStdin } from './spawn-collect.ts';
+import { feedStdin, releaseStdin } from './spawn-collect.ts';
 
 /** The connection a channel runs on; `dropped` turns true as soon as the socket ends or closes. */
 export interface LiveConnection {
@@ -44,6 +44,7 @@ export function runOnChannel(conn: LiveConnection, command: string, argv: readon
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
+      releaseStdin(opts.stdin);
       settle();
     };
     const result = (): ExecResult => ({

@@ -1,9 +1,13 @@
 // The xpr command line against a real project: list, show, logs, remove; errors exit 1 with a message, never a trace.
 import test from 'ava';
 import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { RemoteJob } from '../../src/index.ts';
 import { fileURLToPath } from 'node:url';
 import { runJob } from '../../src/index.ts';
-import { add } from '../fixtures/ops/basic.ts';
+import { add, printsAndReturns, sleepThenReturn } from '../fixtures/ops/basic.ts';
 import { makeProject } from '../helpers/project.ts';
 
 const xpr = fileURLToPath(new URL('../../cli/xpr.mjs', import.meta.url));
@@ -48,4 +52,62 @@ test('ls, show, logs and rm work on a project; bad input exits 1 with a message'
   t.is(p.stageDirs().length, 0, 'its files are gone');
   const after = await run(['ls', '--json'], p.dir, p.env);
   t.is(after.stdout.trim(), '');
+});
+
+test('logs prints the job\'s output (and --tail the end of it); a bad --tail is refused naming the option', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  await runJob({ op: printsAndReturns, system: 'local', resources: { num_cores: 1, max_time: 60 }, partialNode: true, context: ctx });
+  const [row] = ctx.store.list();
+  await ctx.close();
+  const logs = await run(['logs', row!.id], p.dir, p.env);
+  t.regex(logs.stdout, /hello on stdout/);
+  t.regex(logs.stdout + logs.stderr, /hello on stderr/);
+  const tail = await run(['logs', row!.id, '--tail', '8'], p.dir, p.env);
+  t.notRegex(tail.stdout, /hello on/);
+  const bad = await run(['logs', row!.id, '--tail', '-5'], p.dir, p.env);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /--tail/);
+});
+
+test('cancel stops a running job; reset-status forces a state with a recorded event', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  const job = await RemoteJob.create({ op: sleepThenReturn, args: [60_000, 'late'] }, ctx);
+  await job.start({ system: 'local', resources: { num_cores: 1, max_time: 120 }, partialNode: true });
+  const id = job.id!;
+  await ctx.close();
+  const cancel = await run(['cancel', '--id', id, '--yes'], p.dir, p.env);
+  t.is(cancel.code, 0, cancel.stderr);
+  const after = p.context();
+  t.is(after.store.get(id)!.state, 'cancelled');
+  await after.close();
+  const reset = await run(['reset-status', '--id', id, '--to', 'failed', '--yes'], p.dir, p.env);
+  t.is(reset.code, 0, reset.stderr);
+  const again = p.context();
+  t.is(again.store.get(id)!.state, 'failed');
+  t.is(again.store.events(id).at(-1)!.detail, 'reset by xpr reset-status');
+  await again.close();
+});
+
+test('db-unlock removes a lock whose holder is gone, and refuses one whose holder is alive unless --force', async (t) => {
+  const p = makeProject();
+  const lockDir = join(p.root, 'xpr-jobs.sqlite.writelock');
+  const none = await run(['db-unlock'], p.dir, p.env);
+  t.regex(none.stdout, /no writer lock/);
+  mkdirSync(lockDir);
+  writeFileSync(join(lockDir, 'owner'), `${hostname()} ${process.pid}\n`);
+  const refused = await run(['db-unlock'], p.dir, p.env);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, new RegExp(`held by ${hostname()} ${process.pid}.*--force`));
+  t.true(existsSync(lockDir));
+  const forced = await run(['db-unlock', '--force'], p.dir, p.env);
+  t.is(forced.code, 0);
+  t.false(existsSync(lockDir));
+  mkdirSync(lockDir);
+  writeFileSync(join(lockDir, 'owner'), `${hostname()} 2147483646\n`);
+  const stale = await run(['db-unlock'], p.dir, p.env);
+  t.is(stale.code, 0, stale.stderr);
+  t.regex(stale.stdout, /removed the writer lock/);
+  t.false(existsSync(lockDir));
 });

@@ -21,5 +21,5 @@ if [ "$master" = 1 ]; then
   sleep 0.2; : > "$control_path"; exit 0
 fi
 [ "${#cmd[@]}" = 1 ] || { echo "fake-ssh: expected ONE command argument, got ${#cmd[@]}" >&2; exit 99; }
-if [ -n "$FAKE_SSH_DROP" ] && [ -e "$FAKE_SSH_DROP" ]; then rm -f "$FAKE_SSH_DROP"; echo "Connection closed by 127.0.0.1 port 2222" >&2; exit 255; fi
+if [ -n "$FAKE_SSH_DROP" ] && [ -e "$FAKE_SSH_DROP" ]; then rm -f "$FAKE_SSH_DROP" "$control_path"; echo "Connection closed by 127.0.0.1 port 2222" >&2; exit 255; fi
 exec bash -c "${cmd[0]}"

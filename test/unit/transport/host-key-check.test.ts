@@ -12,21 +12,23 @@ const old = makeKey('ed25519');
 const rsa = makeKey('rsa');
 
 function policy(files: string[], extra: Partial<HostKeyPolicy> = {}): HostKeyPolicy {
-  return { hostKeyName: '[127.0.0.1]:2222', hostName: '127.0.0.1', port: 2222, knownHostsFiles: files, strict: true, viaJump: false,
-    sshForTrust: { argv: ['ssh'], spec: 'h' }, ...extra };
+  return { hostKeyName: '[127.0.0.1]:2222', hostName: '127.0.0.1', port: 2222, knownHostsFiles: files, strict: true, viaJump: false, ...extra };
 }
 
-test('an unknown host is refused with its fingerprint and the ssh-keyscan command to trust it', (t) => {
+test('an unknown host is refused with its fingerprint, a command to check it, and one that trusts exactly the key shown', (t) => {
   const dir = tempDir('hk');
   const kh = join(dir, 'known hosts');
   const err = checkHostKey(policy([kh]), loadKnownHosts([kh]), server.blob);
   t.true(err instanceof UnknownHostKeyError);
   const e = err as UnknownHostKeyError;
   t.is(e.fingerprint, server.fingerprint);
-  t.is(e.trustCommand, `ssh-keyscan -p 2222 -t ed25519 127.0.0.1 >> '${kh}'`);
+  t.is(e.trustCommand, `printf '%s\\n' '[127.0.0.1]:2222 ${server.line}' >> '${kh}'`);
   t.true(e.message.includes(server.fingerprint));
   t.true(e.message.includes('ssh-keyscan -p 2222 -t ed25519 127.0.0.1 | ssh-keygen -lf -'));
   t.true(e.message.includes(e.trustCommand));
+  // Running it pins the very key that was offered: the next check accepts it.
+  execFileSync('bash', ['-c', e.trustCommand]);
+  t.is(checkHostKey(policy([kh]), loadKnownHosts([kh]), server.blob), null);
 });
 
 test('a changed key is refused naming the file and line of the old key and the ssh-keygen -R command', (t) => {
@@ -54,21 +56,25 @@ test('the known key is accepted, also from the second file; missing files are sk
   t.is(checkHostKey(policy([join(dir, 'missing'), kh2]), loadKnownHosts([join(dir, 'missing'), kh2]), server.blob), null);
 });
 
-test('StrictHostKeyChecking no accepts any key', (t) => {
+test('StrictHostKeyChecking no accepts unknown and changed keys, but never a revoked one', (t) => {
   t.is(checkHostKey(policy([], { strict: false }), [], server.blob), null);
+  const dir = tempDir('hk');
+  const kh = join(dir, 'known_hosts');
+  writeFileSync(kh, `@revoked * ${server.line}\n`);
+  t.true(checkHostKey(policy([kh], { strict: false }), loadKnownHosts([kh]), server.blob) instanceof HostKeyMismatchError);
 });
 
-test('through a jump host the trust command uses ssh with accept-new instead of ssh-keyscan', (t) => {
-  const err = checkHostKey(policy(['/kh'], { viaJump: true, sshForTrust: { argv: ['ssh', '-F', '/c f'], spec: 'behind' } }), [], server.blob);
-  t.is((err as UnknownHostKeyError).trustCommand,
-    "ssh -F '/c f' -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=/kh behind true");
+test('through a jump host the check command is run on the server itself; the trust command still pins the key shown', (t) => {
+  const err = checkHostKey(policy(['/kh'], { viaJump: true }), [], server.blob) as UnknownHostKeyError;
+  t.is(err.trustCommand, `printf '%s\\n' '[127.0.0.1]:2222 ${server.line}' >> /kh`);
+  t.regex(err.checkCommand, /ssh-keygen -lf \/etc\/ssh\/ssh_host_ed25519_key\.pub/);
 });
 
-test('HostKeyAlias is the lookup name, and the trust command renames the scanned entry to it', (t) => {
+test('HostKeyAlias is the lookup name, and the trust command files the key under it', (t) => {
   t.is(hostKeyNameFor('10.0.0.1', 22, 'myalias'), 'myalias');
   t.is(hostKeyNameFor('10.0.0.1', 2222, null), '[10.0.0.1]:2222');
   const err = checkHostKey(policy(['/kh'], { hostKeyName: 'myalias' }), [], server.blob) as UnknownHostKeyError;
-  t.is(err.trustCommand, "ssh-keyscan -p 2222 -t ed25519 127.0.0.1 | sed 's/^[^ ]*/myalias/' >> /kh");
+  t.is(err.trustCommand, `printf '%s\\n' 'myalias ${server.line}' >> /kh`);
 });
 
 test('host key algorithms put the types already known for the host first', (t) => {

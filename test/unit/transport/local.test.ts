@@ -80,3 +80,10 @@ test('stats count commands and no connections; exec after close is refused', asy
   await local.close();
   await t.throwsAsync(local.exec(['true']), { instanceOf: TransportClosedError });
 });
+
+test('a stdin stream the command never finished reading is destroyed when the command times out', async (t) => {
+  const local = new LocalTransport();
+  const endless = new Readable({ read() { this.push(Buffer.alloc(64 * 1024)); } });
+  await t.throwsAsync(local.exec(['sleep', '5'], { stdin: endless, timeoutMs: 200 }), { instanceOf: CommandTimeoutError });
+  t.true(endless.destroyed);
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpenSshTransport } from '../../../src/transport/openssh.ts';
@@ -74,8 +74,27 @@ test('a dropped connection rejects a non-idempotent command and repeats an idemp
   writeFileSync(flag, '');
   const res = await transport.exec(['echo', 'again'], { idempotent: true });
   t.is(res.stdout.toString(), 'again\n');
-  t.is(calls().filter((c) => c.includes('-N')).length, 1); // -O check found the master alive, no new one
+  t.is(calls().filter((c) => c.includes('-N')).length, 3, 'each drop took the master with it; the next command started one');
   await transport.close();
+});
+
+test('a remote command that itself exits 255 with "Broken pipe" is its own result while the master still answers', async (t) => {
+  const { transport, calls } = fake({});
+  const res = await transport.exec(['bash', '-c', 'echo "write: Broken pipe" >&2; exit 255'], { idempotent: true });
+  t.is(res.code, 255);
+  t.is(calls().filter((c) => c.includes('-N')).length, 1, 'no new master');
+  t.is(calls().filter((c) => c.join(' ').includes('Broken pipe')).length, 1, 'not repeated');
+  await transport.close();
+});
+
+test('a master that went away while idle (ControlPersist) is started again, and close() stops it', async (t) => {
+  const { transport, calls } = fake({});
+  await transport.exec(['true']);
+  rmSync(transport.controlPath);
+  t.is((await transport.exec(['echo', 'back'])).stdout.toString(), 'back\n');
+  t.is(calls().filter((c) => c.includes('-N')).length, 2);
+  await transport.close();
+  t.false(existsSync(transport.controlPath));
 });
 
 test('a host starting with "-" is refused', (t) => {

@@ -27,7 +27,7 @@ test('a command line quoted twice (for ssh and then bash -c) still round-trips',
 });
 
 test('safe words stay bare and the rest is single-quoted', (t) => {
-  t.is(quote('abc/DEF-1.2_x=y:z,@%+'), 'abc/DEF-1.2_x=y:z,@%+');
+  t.is(quote('abc/DEF-1.2_x:z,@%+'), 'abc/DEF-1.2_x:z,@%+');
   t.is(quote(''), "''");
   t.is(quote("it's"), `'it'\\''s'`);
 });
@@ -39,4 +39,10 @@ test('a NUL byte is refused rather than truncated', (t) => {
 test('stdin given as a stream reaches a shell pipeline intact', async (t) => {
   const res = await local.exec(['bash', '-c', 'cat | wc -c'], { stdin: Readable.from([Buffer.from('abc'), Buffer.from('def')]) });
   t.is(res.stdout.toString().trim(), '6');
+});
+
+test('a word with "=" is quoted, so a first argument is never read as a variable assignment', async (t) => {
+  t.is(quote('FOO=bar'), `'FOO=bar'`);
+  const res = await local.exec(['sh', '-c', `${quoteArgv(['FOO=bar', 'true'])} 2>&1; echo rc=$?`]);
+  t.regex(res.stdout.toString(), /not found|No such file/, 'FOO=bar was run as a command name, not taken as an assignment');
 });
