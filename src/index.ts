@@ -1,8 +1,8 @@
-// xpr's public API: run exported functions as cached, resumable batch jobs (RemoteJob, runJob), and the pieces
-// a caller may need to read (config, errors). Importing this module does no work.
+// xpr's public API: run exported functions as cached, resumable batch jobs (RemoteJob, runJob), map an op over many
+// items locally or in queued chunks (autoparallelize, collectCall), and what a caller may need to read (config, errors).
 export {
   RemoteJob, runJob, XprContext, defaultContext, closeDefaultContext, startJobs, prepareJob,
-  JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, JobOptionError, JobSubmitError, JobStateError,
+  JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, WaitStoppedError, JobFileError, JobOptionError, JobSubmitError, JobStateError,
   SystemCommandError,
   type JobDefinition, type StartOptions, type WaitOptions, type RunJobOptions, type ContextOptions, type StartedJob,
 } from './job/index.ts';
@@ -17,5 +17,7 @@ export type { SystemConfig, PartitionSpec, XprConfig } from './config/types.ts';
 export type { JobState, JobRow } from './store/index.ts';
 export {
   autoparallelize, collectCall, ItemsFailedError, AutoparaOptionError, normalizeRemoteInfo, RemoteInfoError, ExpyreInfoError,
-  type AutoparallelizeOptions, type AutoparaResults, type AutoparaHandle, type BatchOp, type ItemFailure, type RemoteInfo, type RemoteInfoInput,
+  EnvSettingError, PoolOpLoadError,
+  type AutoparallelizeOptions, type AutoparaResults, type AutoparaHandle, type BatchOp, type CollectOptions, type ItemFailure,
+  type RemoteInfo, type RemoteInfoInput,
 } from './autopara/index.ts';

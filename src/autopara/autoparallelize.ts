@@ -1,16 +1,17 @@
 // autoparallelize(op, inputs, options): map an op over items, locally in a worker pool or, when WFL_EXPYRE_INFO
 // (or options.remoteInfo) routes the call to a system, in queued jobs of chunks — cached per item, resumable.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateOp, bundleModule } from '../bundle/index.ts';
-import { defaultContext, type XprContext } from '../job/index.ts';
+import { collectInputFiles, defaultContext, type XprContext } from '../job/index.ts';
 import { callerStack } from './stack.ts';
 import { resolveRemoteInfo } from './expyre-info.ts';
 import type { RemoteInfo, RemoteInfoInput } from './remote-info.ts';
 import { runPool, defaultNumWorkers } from './pool.ts';
-import { writeOutputs, readCompleteOutputs, failedItemMarker, isFailedItemMarker } from './outputs.ts';
+import { writeOutputs, readOutputs } from './outputs.ts';
 import { createProgress, type Progress } from './progress.ts';
 import { callKeys } from './item-keys.ts';
-import { submitRemote, gatherRemote, type CallRecord, type RemoteCall } from './remote-map.ts';
+import { submitRemote, gatherRemote, type CallRecord, type GatherOptions, type RemoteCall } from './remote-map.ts';
 import { ItemsFailedError, type ItemFailure } from './failures.ts';
 import { XprError } from '../errors.ts';
 
@@ -19,9 +20,21 @@ type MaybePromise<T> = T | Promise<T>;
 /** An op: a batch of items in, one result per item out (or nothing, for side-effect ops). */
 export type BatchOp<I, R, A extends unknown[]> = (items: I[], ...args: A) => MaybePromise<readonly R[] | void | null | undefined>;
 
-export interface AutoparallelizeOptions<A extends unknown[] = unknown[]> {
-  /** Extra arguments passed to the op after the batch: `op(batch, ...args)`. Part of every item's cache key. */
-  args?: A;
+/** `args`, required exactly when the op needs extra arguments (A is a tuple that [] does not satisfy). */
+type ArgsOption<A extends unknown[]> = [] extends A
+  ? {
+      /** Extra arguments passed to the op after the batch: `op(batch, ...args)`. Part of every item's cache key. */
+      args?: A;
+    }
+  : {
+      /** Extra arguments passed to the op after the batch: `op(batch, ...args)`. Part of every item's cache key. */
+      args: A;
+    };
+
+/** The options parameter: optional when the op takes no extra arguments, required (for `args`) when it does. */
+type OptionsParam<A extends unknown[], O> = [] extends A ? [options?: O] : [options: O];
+
+export interface AutoparallelizeBaseOptions {
   /** Local worker threads. @default XPR_NUM_WORKERS, else WFL_NUM_PYTHON_SUBPROCESSES, else 1 */
   numWorkers?: number;
   /** Items per op call (wfl's num_inputs_per_python_subprocess). @default 1 */
@@ -32,10 +45,12 @@ export interface AutoparallelizeOptions<A extends unknown[] = unknown[]> {
   remoteInfo?: RemoteInfoInput | 'local' | null;
   /** Select the WFL_EXPYRE_INFO entry with exactly this key. */
   remoteLabel?: string;
-  /** A JSON Lines file receiving one record per input item, in input order; a complete matching file skips the call. */
+  /** A JSON Lines file (relative to the context's cwd) receiving one record per input item, in input order; a matching
+   * file without failures skips the call, one with failures reruns only (local) or resubmits only (remote) those items.
+   * With `wait: false` it is written by whoever collects the results. */
   outputs?: string;
-  /** Return the other results (failed items undefined, listed in `.failures`) instead of throwing. Remote calls also
-   * honour RemoteInfo.ignore_failed_jobs. @default false */
+  /** Return the other results (failed items undefined, listed in `.failures`) instead of throwing.
+   * @default RemoteInfo.ignore_failed_jobs for remote calls, else false */
   ignoreFailed?: boolean;
   signal?: AbortSignal;
   /** false: submit and return a handle at once; `handle.collect()` (or `collectCall(handle.callKey)` in another
@@ -45,6 +60,9 @@ export interface AutoparallelizeOptions<A extends unknown[] = unknown[]> {
   progress?: 'auto' | 'tty' | 'plain' | 'silent';
   context?: XprContext;
 }
+
+/** Options of autoparallelize for an op taking extra arguments A. */
+export type AutoparallelizeOptions<A extends unknown[] = unknown[]> = AutoparallelizeBaseOptions & ArgsOption<A>;
 
 /** Results in input order (undefined where an item failed or the op returned nothing), with every failure listed. */
 export type AutoparaResults<R> = Array<R | undefined> & { failures: ItemFailure[] };
@@ -58,7 +76,8 @@ export interface AutoparaHandle<R> {
 
 export interface CollectOptions {
   signal?: AbortSignal;
-  progress?: AutoparallelizeOptions['progress'];
+  progress?: AutoparallelizeBaseOptions['progress'];
+  /** @default the call's effective ignoreFailed (its option, else RemoteInfo.ignore_failed_jobs) */
   ignoreFailed?: boolean;
   context?: XprContext;
 }
@@ -67,21 +86,26 @@ export class AutoparaOptionError extends XprError {
   override name = 'AutoparaOptionError';
 }
 
+type Outcome = { results: unknown[]; failures: ItemFailure[] };
+
 const XPR_SRC = fileURLToPath(new URL('..', import.meta.url));
 
 export function autoparallelize<I, R, A extends unknown[] = []>(
   op: BatchOp<I, R, A>, inputs: readonly I[], options: AutoparallelizeOptions<A> & { wait: false },
 ): Promise<AutoparaHandle<R>>;
 export function autoparallelize<I, R, A extends unknown[] = []>(
-  op: BatchOp<I, R, A>, inputs: readonly I[], options?: AutoparallelizeOptions<A> & { wait?: true },
+  op: BatchOp<I, R, A>, inputs: readonly I[], ...options: OptionsParam<A, AutoparallelizeOptions<A> & { wait?: true }>
 ): Promise<AutoparaResults<R>>;
+export function autoparallelize<I, R, A extends unknown[] = []>(
+  op: BatchOp<I, R, A>, inputs: readonly I[], options: AutoparallelizeOptions<A> & { wait?: boolean },
+): Promise<AutoparaResults<R> | AutoparaHandle<R>>;
 // Map `op` over `inputs`; where it runs is decided by options.remoteInfo, then WFL_EXPYRE_INFO, else locally.
 export function autoparallelize<I, R, A extends unknown[]>(
-  op: BatchOp<I, R, A>, inputs: readonly I[], options: AutoparallelizeOptions<A> = {},
+  op: BatchOp<I, R, A>, inputs: readonly I[], options?: AutoparallelizeOptions<A>,
 ): Promise<AutoparaResults<R> | AutoparaHandle<R>> {
   // The caller's stack must be read before the first await (after it V8 keeps only async frames).
   const stack = callerStack([XPR_SRC]);
-  return run(op as BatchOp<unknown, R, unknown[]>, inputs, options as AutoparallelizeOptions, stack);
+  return run(op as BatchOp<unknown, R, unknown[]>, inputs, (options ?? {}) as AutoparallelizeOptions, stack);
 }
 
 async function run<R>(
@@ -98,55 +122,58 @@ async function run<R>(
     stack,
     insideJob: Boolean(ctx.env.XPR_JOB_ID),
     opName: op.name,
+    cwd: ctx.cwd,
   });
   for (const w of routing.warnings) ctx.logger.warn(w);
   ctx.logger.info(routing.reason);
   const remote = routing.decision === 'remote' ? routing.info! : null;
   if (options.wait === false && !remote) throw new AutoparaOptionError('wait: false needs a remote call (remoteInfo or a WFL_EXPYRE_INFO entry); this call runs locally');
+  const outputs = options.outputs === undefined ? null : resolve(ctx.cwd, options.outputs);
   const ref = await locateOp(op, ctx.cwd);
-  const needsKeys = remote !== null || options.outputs !== undefined;
-  const bundle = needsKeys ? await bundleModule(ref) : null;
-  const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs) : null;
-
-  if (options.outputs && keys) {
-    const done = readCompleteOutputs(options.outputs, keys.callKey, inputs.length);
-    if (done) {
-      ctx.logger.info(`${options.outputs} already holds this call's ${inputs.length} results: nothing to do`);
-      return fromOutputs<R>(done);
-    }
-  }
+  const bundle = remote !== null || outputs !== null ? await bundleModule(ref) : null;
+  const inputFiles = remote ? (await collectInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
+  const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
+
+  const prior = outputs && keys ? readOutputs(outputs, keys.callKey, inputs.length) : null;
+  if (prior && prior.failures.length === 0) {
+    ctx.logger.info(`${outputs} already holds this call's ${inputs.length} results: nothing to do`);
+    const results = asResults<R>(prior);
+    return options.wait === false ? doneHandle(keys!.callKey, results) : results;
+  }
+  if (prior) ctx.logger.info(`${outputs} holds ${prior.failures.length} failed item(s) of this call: running them again`);
   const progress = createProgress({ total: inputs.length, label: ref.exportName, mode: options.progress, env: ctx.env });
-  let outcome: { results: unknown[]; failures: ItemFailure[] };
+  let outcome: Outcome;
   try {
     if (!remote) {
-      outcome = await runLocal(ref.modulePath, ref.exportName, inputs, extraArgs, batchSize, options, ctx, progress);
+      const redo = prior ? prior.failures.map((f) => f.index) : inputs.map((_, i) => i);
+      outcome = await runLocal(ref.modulePath, ref.exportName, inputs, redo, prior?.results, extraArgs, batchSize, options, ctx, progress);
     } else {
       const call: RemoteCall = { op: bundle!, inputs, extraArgs, batchSize, info: remote, cwd: ctx.cwd };
-      const record = await submitRemote(ctx, call, keys!);
+      const record = await submitRemote(ctx, call, keys!, { ignoreFailed, outputs });
       if (options.wait === false) {
         progress.stop();
-        return makeHandle<R>(ctx, keys!.callKey, record, call);
+        return makeHandle<R>(ctx, record, call);
       }
       outcome = await gatherRemote(ctx, record, { signal: options.signal, onCounts: (c) => progress.update(c), resubmit: { call, enabled: remote.resubmit_killed_jobs } });
     }
   } finally {
     progress.stop();
   }
-  if (options.outputs && keys) await writeOutputs(options.outputs, toRecords(outcome), { callKey: keys.callKey });
-  return finish<R>(outcome, ignoreFailed);
+  return settle<R>(outcome, keys?.callKey ?? '', outputs, ignoreFailed);
 }
 
+// Run the items at `indexes` in the local pool; the others keep their `previous` result (from a matching outputs file).
 async function runLocal(
-  modulePath: string, exportName: string, inputs: readonly unknown[], extraArgs: unknown[], batchSize: number,
-  options: AutoparallelizeOptions, ctx: XprContext, progress: Progress,
-): Promise<{ results: unknown[]; failures: ItemFailure[] }> {
-  let done = 0;
+  modulePath: string, exportName: string, inputs: readonly unknown[], indexes: number[], previous: readonly unknown[] | undefined,
+  extraArgs: unknown[], batchSize: number, options: AutoparallelizeOptions, ctx: XprContext, progress: Progress,
+): Promise<Outcome> {
+  let done = inputs.length - indexes.length;
   let failed = 0;
   const outcomes = await runPool({
     codeFile: modulePath,
     exportName,
-    items: [...inputs],
+    items: indexes.map((i) => inputs[i]),
     batchSize,
     numWorkers: options.numWorkers ?? defaultNumWorkers(ctx.env),
     extraArgs,
@@ -156,30 +183,27 @@ async function runLocal(
       progress.update({ itemsDone: done, itemsFailed: failed, jobsQueued: 0, jobsRunning: 0, jobsDone: 0, jobsFailed: 0 });
     },
   });
+  const results = previous ? [...previous] : new Array<unknown>(inputs.length).fill(undefined);
   const failures: ItemFailure[] = [];
-  const results = outcomes.map((o, index) => {
-    if (o.ok) return o.value;
-    failures.push({ index, jobId: null, error: o.error });
-    return undefined;
+  outcomes.forEach((o, k) => {
+    const index = indexes[k]!;
+    if (o.ok) results[index] = o.value;
+    else failures.push({ index, jobId: null, error: o.error });
   });
   return { results, failures };
 }
 
-function makeHandle<R>(ctx: XprContext, callKey: string, record: CallRecord, call: RemoteCall): AutoparaHandle<R> {
+function makeHandle<R>(ctx: XprContext, record: CallRecord, call: RemoteCall): AutoparaHandle<R> {
   return {
-    callKey,
+    callKey: record.callKey,
     jobIds: record.chunks.map((c) => c.jobId),
-    collect: async (opts = {}) => {
-      const c = opts.context ?? ctx;
-      const progress = createProgress({ total: record.itemKeys.length, label: call.op.exportName, mode: opts.progress, env: c.env });
-      try {
-        const outcome = await gatherRemote(c, record, { signal: opts.signal, onCounts: (n) => progress.update(n), resubmit: { call, enabled: call.info.resubmit_killed_jobs } });
-        return finish<R>(outcome, opts.ignoreFailed ?? record.ignoreFailed);
-      } finally {
-        progress.stop();
-      }
-    },
+    collect: (opts = {}) => collectRecord<R>(opts.context ?? ctx, record, opts, call.op.exportName, { call, enabled: call.info.resubmit_killed_jobs }),
   };
+}
+
+// The handle of a `wait: false` call whose outputs file already held every result.
+function doneHandle<R>(callKey: string, results: AutoparaResults<R>): AutoparaHandle<R> {
+  return { callKey, jobIds: [], collect: async () => results };
 }
 
 // Wait for and assemble a call started with `wait: false`, from any process of the same project.
@@ -187,33 +211,34 @@ export async function collectCall<R = unknown>(callKey: string, opts: CollectOpt
   const ctx = opts.context ?? defaultContext();
   const record = ctx.store.getCall(callKey) as unknown as CallRecord | undefined;
   if (!record) throw new AutoparaOptionError(`no autoparallelize call ${callKey} in ${ctx.store.path}`);
-  const progress = createProgress({ total: record.itemKeys.length, label: 'collect', mode: opts.progress, env: ctx.env });
+  if (record.version !== 2) {
+    throw new AutoparaOptionError(`autoparallelize call ${callKey} in ${ctx.store.path} was recorded by another xpr version (record version ${String(record.version)}); rerun the call`);
+  }
+  return collectRecord<R>(ctx, record, opts, 'collect', undefined);
+}
+
+async function collectRecord<R>(
+  ctx: XprContext, record: CallRecord, opts: CollectOptions, label: string, resubmit: GatherOptions['resubmit'],
+): Promise<AutoparaResults<R>> {
+  const progress = createProgress({ total: record.itemKeys.length, label, mode: opts.progress, env: ctx.env });
+  let outcome: Outcome;
   try {
-    return finish<R>(await gatherRemote(ctx, record, { signal: opts.signal, onCounts: (n) => progress.update(n) }), opts.ignoreFailed ?? record.ignoreFailed);
+    outcome = await gatherRemote(ctx, record, { signal: opts.signal, onCounts: (n) => progress.update(n), resubmit });
   } finally {
     progress.stop();
   }
+  return settle<R>(outcome, record.callKey, record.outputs ?? null, opts.ignoreFailed ?? record.ignoreFailed);
 }
 
-function finish<R>(outcome: { results: unknown[]; failures: ItemFailure[] }, ignoreFailed: boolean): AutoparaResults<R> {
+// Write the outputs sink (failures recorded as such, so a rerun redoes them), then return the results or throw.
+async function settle<R>(outcome: Outcome, callKey: string, outputs: string | null, ignoreFailed: boolean): Promise<AutoparaResults<R>> {
+  if (outputs !== null) await writeOutputs(outputs, outcome.results, outcome.failures, { callKey });
   if (outcome.failures.length && !ignoreFailed) throw new ItemsFailedError(outcome.failures, outcome.results);
+  return asResults<R>(outcome);
+}
+
+function asResults<R>(outcome: Outcome): AutoparaResults<R> {
   return Object.assign(outcome.results as Array<R | undefined>, { failures: outcome.failures });
-}
-
-function toRecords(outcome: { results: unknown[]; failures: ItemFailure[] }): unknown[] {
-  const failed = new Map(outcome.failures.map((f) => [f.index, f]));
-  return outcome.results.map((v, i) => (failed.has(i) ? failedItemMarker(failed.get(i)!.error) : v));
-}
-
-function fromOutputs<R>(records: unknown[]): AutoparaResults<R> {
-  const failures: ItemFailure[] = [];
-  const results = records.map((r, index) => {
-    if (!isFailedItemMarker(r)) return r as R;
-    const error = Object.assign(new Error(r.error.message), { name: r.error.name, stack: r.error.stack ?? undefined });
-    failures.push({ index, jobId: null, error });
-    return undefined;
-  });
-  return Object.assign(results, { failures });
 }
 
 function positiveInt(v: unknown, name: string): number {

@@ -38,6 +38,8 @@ export interface ResolveOptions {
   insideJob: boolean;
   /** Name shown in `reason` (default: the innermost frame's function). */
   opName?: string;
+  /** Directory a relative WFL_EXPYRE_INFO file path is read from (the context's cwd). @default process.cwd() */
+  cwd?: string;
 }
 
 export interface Resolution {
@@ -49,26 +51,30 @@ export interface Resolution {
   warnings: string[];
 }
 
-// Parse WFL_EXPYRE_INFO: JSON text, YAML text, or the path of a JSON/YAML file; the result must be a mapping.
-export function parseExpyreInfo(text: string, source: string): Record<string, unknown> {
+// Parse WFL_EXPYRE_INFO: JSON text, YAML text, or the path of a JSON/YAML file (relative to `cwd`); the result must be a mapping.
+export function parseExpyreInfo(text: string, source: string, cwd = process.cwd()): Record<string, unknown> {
+  return readExpyreInfo(text, source, cwd).table;
+}
+
+// As parseExpyreInfo, also telling which file (absolute) the mapping came from, or null for inline text.
+function readExpyreInfo(text: string, source: string, cwd: string): { table: Record<string, unknown>; file: string | null } {
   const trimmed = text.trim();
   if (trimmed === '') throw new ExpyreInfoError(source, 'is empty; expected JSON or YAML text, or the path of a .json/.yaml file');
   const oneLine = !trimmed.includes('\n') && !trimmed.startsWith('{') && !trimmed.includes(': ');
-  if (oneLine && (FILE_LIKE.test(trimmed) || existsSync(trimmed))) {
-    return parseFile(trimmed, source);
+  if (oneLine && (FILE_LIKE.test(trimmed) || existsSync(resolve(cwd, trimmed)))) {
+    return parseFile(resolve(cwd, trimmed), source);
   }
   const value = parseText(text, source, null);
   if (typeof value === 'string') {
-    if (!existsSync(value)) {
-      throw new ExpyreInfoError(source, `is neither a JSON/YAML mapping nor the path of an existing file: ${JSON.stringify(value)} (looked in ${process.cwd()})`);
+    if (!existsSync(resolve(cwd, value))) {
+      throw new ExpyreInfoError(source, `is neither a JSON/YAML mapping nor the path of an existing file: ${JSON.stringify(value)} (looked in ${cwd})`);
     }
-    return parseFile(value, source);
+    return parseFile(resolve(cwd, value), source);
   }
-  return asMapping(value, source, null);
+  return { table: asMapping(value, source, null), file: null };
 }
 
-function parseFile(path: string, source: string): Record<string, unknown> {
-  const file = resolve(path);
+function parseFile(file: string, source: string): { table: Record<string, unknown>; file: string } {
   let content: string;
   try {
     content = readFileSync(file, 'utf8');
@@ -79,7 +85,7 @@ function parseFile(path: string, source: string): Record<string, unknown> {
   }
   const where = `${source} file ${file}`;
   if (content.trim() === '') throw new ExpyreInfoError(where, 'the file is empty', { file });
-  return asMapping(parseText(content, where, file), where, file);
+  return { table: asMapping(parseText(content, where, file), where, file), file };
 }
 
 function parseText(text: string, source: string, file: string | null): unknown {
@@ -126,11 +132,12 @@ export function resolveRemoteInfo(opts: ResolveOptions): Resolution {
   if (opts.insideJob) return local('inside a running xpr job; pass remoteInfo to submit from here');
   if (opts.envText === undefined || opts.envText.trim() === '') return local(`no ${ENV}`);
 
-  const table = parseExpyreInfo(opts.envText, ENV);
+  const { table, file } = readExpyreInfo(opts.envText, ENV, opts.cwd ?? process.cwd());
   if (Object.hasOwn(table, 'sys_name')) {
-    return remote(normalizeRemoteInfo(table, ENV), `${ENV} top-level sys_name, applies to every call`);
+    const info = inFile(file, () => normalizeRemoteInfo(table, ENV));
+    return remote(info, `${ENV} top-level sys_name, applies to every call`);
   }
-  const entries = validateEntries(table);
+  const entries = inFile(file, () => validateEntries(table));
   const matches = opts.remoteLabel !== undefined
     ? entries.filter((e) => e.key === opts.remoteLabel)
     : entries.filter((e) => stackMatches(e.parts, opts.stack));
@@ -144,6 +151,16 @@ export function resolveRemoteInfo(opts: ResolveOptions): Resolution {
   }
   const how = opts.remoteLabel !== undefined ? ' = remote_label' : '';
   return remote(first!.info, `${ENV} key ${JSON.stringify(first!.key)}${how}`, first!.key);
+}
+
+// Run a validation; RemoteInfoError problems of settings read from a file are prefixed with its path (`/p/info.json: ...`).
+function inFile<T>(file: string | null, validate: () => T): T {
+  try {
+    return validate();
+  } catch (error) {
+    if (file === null || !(error instanceof RemoteInfoError)) throw error;
+    throw new RemoteInfoError(error.problems.map((p) => `${file}: ${p}`));
+  }
 }
 
 interface Entry {
@@ -175,7 +192,7 @@ function validateEntries(table: Record<string, unknown>): Entry[] {
 }
 
 // A key's parts as end-anchored regexps, outermost first; throws on an empty part or an invalid regexp.
-export function compileKey(key: string): RegExp[] {
+function compileKey(key: string): RegExp[] {
   return key.split(',').map((raw, i) => {
     const part = raw.trim();
     if (part === '') throw new Error(`part ${i + 1} is empty (a trailing or doubled comma?)`);
@@ -188,13 +205,13 @@ export function compileKey(key: string): RegExp[] {
 }
 
 // Whether key parts (outermost first) match the end of a stack (innermost first): last part <-> stack[0], contiguously.
-export function stackMatches(parts: RegExp[], stack: StackFrame[]): boolean {
+function stackMatches(parts: RegExp[], stack: StackFrame[]): boolean {
   if (parts.length === 0 || parts.length > stack.length) return false;
   return parts.every((re, k) => frameNames(stack[parts.length - 1 - k]!).some((name) => re.test(name)));
 }
 
 // The strings a frame answers to: `<file>::<function>`, plus `<file>::<method>` for `Class.method`, `<file>::<module>` when unnamed.
-export function frameNames(frame: StackFrame): string[] {
+function frameNames(frame: StackFrame): string[] {
   const file = frame.file.replace(/\.(?:tsx|jsx|mts|cts|mjs|cjs|ts|js)$/, '.ts');
   const fn = frame.functionName;
   const names = [`${file}::${fn}`];

@@ -19,7 +19,7 @@ export class ItemsFailedError extends XprError {
     const more = failures.length > shown.length ? [`  ... and ${failures.length - shown.length} more (see .failures)`] : [];
     super(
       `${failures.length} of ${results.length} item(s) failed:\n${[...shown, ...more].join('\n')}\n` +
-        'Pass ignore_failed_jobs (remote) or ignoreFailed (local) to get the other results, with failures listed in .failures.',
+        'Pass ignoreFailed: true (or set ignore_failed_jobs in the RemoteInfo of a remote call) to get the other results, with failures listed in .failures.',
     );
   }
 }

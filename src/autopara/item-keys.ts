@@ -1,5 +1,6 @@
-// Cache keys of a call and of each of its items: code fingerprint + extra op arguments (minus hash_ignore) + item.
-// Item keys do not depend on chunking or batch size, so a rerun with other chunks finds what is already done.
+// Cache keys of a call and of each of its items: code fingerprint + extra op arguments (minus hash_ignore) + input
+// files (path and sha256) + item. Item keys do not depend on chunking or batch size, so a rerun with other chunks finds
+// what is already done. Args and each item are hashed on their own (roots `args`, `inputs[i]`) so errors name them so.
 import { canonicalHash } from '../codec/index.ts';
 import { withoutIgnored } from '../job/spec.ts';
 import type { CodeBundle } from '../bundle/index.ts';
@@ -9,10 +10,13 @@ export interface CallKeys {
   itemKeys: string[];
 }
 
-// Keys for every item of a call and for the call as a whole.
-export function callKeys(bundle: CodeBundle, extraArgs: readonly unknown[], hashIgnore: ReadonlyArray<string | number>, inputs: readonly unknown[]): CallKeys {
-  const base = { v: 1, code: bundle.hash, exportName: bundle.exportName, args: withoutIgnored(extraArgs, hashIgnore) };
-  const baseHash = canonicalHash(base);
-  const itemKeys = inputs.map((item, i) => canonicalHash({ base: baseHash, item }, `inputs[${i}]`));
-  return { callKey: canonicalHash({ base: baseHash, items: itemKeys }), itemKeys };
+// Keys for every item of a call and for the call as a whole. `inputFiles` are [path in job dir, sha256] pairs.
+export function callKeys(
+  bundle: Pick<CodeBundle, 'hash' | 'exportName'>, extraArgs: readonly unknown[], hashIgnore: ReadonlyArray<string | number>,
+  inputs: readonly unknown[], inputFiles: ReadonlyArray<readonly [string, string]> = [],
+): CallKeys {
+  const args = canonicalHash(withoutIgnored(extraArgs, hashIgnore), 'args');
+  const base = canonicalHash({ v: 2, code: bundle.hash, exportName: bundle.exportName, args, inputFiles });
+  const itemKeys = inputs.map((item, i) => canonicalHash([base, canonicalHash(item, `inputs[${i}]`)]));
+  return { callKey: canonicalHash({ base, items: itemKeys }), itemKeys };
 }

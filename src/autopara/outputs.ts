@@ -2,55 +2,60 @@
 // manifest that makes "already complete" checkable, both written atomically (temp name + rename).
 //
 // Files: `<path>` holds line i = encode(record of item i) (src/codec; every line is one JSON value, no raw newlines).
-// `<path>.xpr-manifest.json` = { version: 1, callKey, count, sha256 } where sha256 is the hex digest of the data
-// file's bytes. The data file is renamed into place first, then the manifest; an old manifest is removed before the
-// data file is replaced, so a crash at any point leaves either no manifest or one that matches its data.
-// readCompleteOutputs trusts the outputs only when the manifest's key, count and digest all match (wfl trusted mere
-// existence); anything else returns null and the caller redoes the work.
-//
-// An item that failed under ignore_failed_jobs is recorded as a FailedItemMarker:
-//   { xprFailed: true, error: { name, message, stack } }   (plain data, so it survives the codec and JSON tools)
+// Each record is an envelope, so no result value can be mistaken for a failure:
+//   { i, ok: true, value }                                        the op's result for item i (undefined if none)
+//   { i, ok: false, jobId, error: { name, message, stack } }      item i failed (plain data, readable by JSON tools)
+// `<path>.xpr-manifest.json` = { version: 2, callKey, count, failed, sha256 } where sha256 is the hex digest of the data
+// file's bytes and `failed` the number of failure records. The data file is renamed into place first, then the
+// manifest; an old manifest is removed before the data file is replaced, so a crash at any point leaves either no
+// manifest or one that matches its data.
+// readOutputs trusts the outputs only when the manifest's key, count and digest all match and every record is a
+// well-formed envelope for its line (wfl trusted mere existence); anything else returns null and the caller redoes the
+// work. Outputs holding failures are returned with them listed, so the caller reruns those items (a failure is never
+// "done": wfl's timeout-marks-done-forever bug).
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { decode, encode } from '../codec/index.ts';
 
-export const OUTPUTS_MANIFEST_VERSION = 1;
-export const MANIFEST_SUFFIX = '.xpr-manifest.json';
+const OUTPUTS_MANIFEST_VERSION = 2;
+const MANIFEST_SUFFIX = '.xpr-manifest.json';
 
-export interface OutputsManifest {
+interface OutputsManifest {
   version: typeof OUTPUTS_MANIFEST_VERSION;
   callKey: string;
   count: number;
+  failed: number;
   sha256: string;
 }
 
-/** The record stored for an item whose job failed when ignore_failed_jobs is set. */
-export interface FailedItemMarker {
-  xprFailed: true;
-  error: { name: string; message: string; stack: string | null };
+/** A failed item as read back from the outputs. */
+export interface StoredFailure {
+  index: number;
+  jobId: string | null;
+  error: Error;
 }
 
-// The marker recorded in place of a failed item's result.
-export function failedItemMarker(error: unknown): FailedItemMarker {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { xprFailed: true, error: { name: e.name, message: e.message, stack: e.stack ?? null } };
+/** What a matching outputs file holds: every item's result (undefined where failed) and the failures. */
+export interface StoredOutputs {
+  results: unknown[];
+  failures: StoredFailure[];
 }
 
-// Whether a stored record is a FailedItemMarker.
-export function isFailedItemMarker(value: unknown): value is FailedItemMarker {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return v.xprFailed === true && typeof v.error === 'object' && v.error !== null;
-}
+type FailureData = { name: string; message: string; stack: string | null };
+type OutputRecord = { i: number; ok: true; value: unknown } | { i: number; ok: false; jobId: string | null; error: FailureData };
 
 // Path of the manifest that belongs to an outputs file.
 export function manifestPath(path: string): string {
   return path + MANIFEST_SUFFIX;
 }
 
-// Write the records (one per input item, in input order) and then the manifest, each atomically.
-export async function writeOutputs(path: string, records: unknown[], manifest: { callKey: string }): Promise<void> {
+// Write one record per item (failures from `failures`, the rest from `results`), then the manifest, each atomically.
+export async function writeOutputs(
+  path: string, results: readonly unknown[], failures: ReadonlyArray<{ index: number; jobId: string | null; error: unknown }>,
+  manifest: { callKey: string },
+): Promise<void> {
+  const failed = new Map(failures.map((f) => [f.index, f]));
   const hash = createHash('sha256');
   const chunks: string[] = [];
   let pending: string[] = [];
@@ -63,7 +68,9 @@ export async function writeOutputs(path: string, records: unknown[], manifest: {
     pending = [];
     pendingLength = 0;
   };
-  records.forEach((record, i) => {
+  results.forEach((value, i) => {
+    const f = failed.get(i);
+    const record: OutputRecord = f ? { i, ok: false, jobId: f.jobId, error: failureData(f.error) } : { i, ok: true, value };
     const line = encode(record, `outputs[${i}]`);
     if (line.includes('\n')) throw new Error(`internal: encoded record ${i} contains a newline`);
     pending.push(line, '\n');
@@ -71,28 +78,58 @@ export async function writeOutputs(path: string, records: unknown[], manifest: {
     if (pendingLength > 1 << 20) flush();
   });
   flush();
-  const body: OutputsManifest = { version: OUTPUTS_MANIFEST_VERSION, callKey: manifest.callKey, count: records.length, sha256: hash.digest('hex') };
+  const body: OutputsManifest = {
+    version: OUTPUTS_MANIFEST_VERSION, callKey: manifest.callKey, count: results.length, failed: failed.size, sha256: hash.digest('hex'),
+  };
   await rm(manifestPath(path), { force: true });
   await writeAtomic(path, chunks);
   await writeAtomic(manifestPath(path), [JSON.stringify(body, null, 2) + '\n']);
 }
 
-// The decoded records if the outputs are complete for this call (manifest key, count and digest match), else null.
-export function readCompleteOutputs(path: string, expectedCallKey: string, expectedCount: number): unknown[] | null {
+// The decoded results and failures if the outputs belong to this call (manifest key, count and digest match), else null.
+export function readOutputs(path: string, expectedCallKey: string, expectedCount: number): StoredOutputs | null {
   try {
     const manifest = JSON.parse(readFileSync(manifestPath(path), 'utf8')) as Partial<OutputsManifest>;
     if (manifest?.version !== OUTPUTS_MANIFEST_VERSION || manifest.callKey !== expectedCallKey || manifest.count !== expectedCount) return null;
     const data = readFileSync(path);
     if (createHash('sha256').update(data).digest('hex') !== manifest.sha256) return null;
     const text = data.toString('utf8');
-    if (expectedCount === 0) return text === '' ? [] : null;
+    if (expectedCount === 0) return text === '' ? { results: [], failures: [] } : null;
     if (!text.endsWith('\n')) return null;
     const lines = text.slice(0, -1).split('\n');
     if (lines.length !== expectedCount) return null;
-    return lines.map((line) => decode(line));
+    const out: StoredOutputs = { results: [], failures: [] };
+    for (const [i, line] of lines.entries()) {
+      const record = decode(line) as Partial<OutputRecord> | null;
+      if (typeof record !== 'object' || record === null || record.i !== i) return null;
+      if (record.ok === true) out.results.push(record.value);
+      else if (record.ok === false && isFailureData(record.error)) {
+        out.results.push(undefined);
+        out.failures.push({ index: i, jobId: typeof record.jobId === 'string' ? record.jobId : null, error: toError(record.error) });
+      } else return null;
+    }
+    return out.failures.length === manifest.failed ? out : null;
   } catch {
     return null;
   }
+}
+
+function failureData(error: unknown): FailureData {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { name: e.name, message: e.message, stack: e.stack ?? null };
+}
+
+function isFailureData(v: unknown): v is FailureData {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Record<string, unknown>;
+  return typeof d.name === 'string' && typeof d.message === 'string' && (d.stack === null || typeof d.stack === 'string');
+}
+
+function toError(d: FailureData): Error {
+  const e = new Error(d.message);
+  e.name = d.name;
+  if (d.stack !== null) e.stack = d.stack;
+  return e;
 }
 
 async function writeAtomic(path: string, chunks: string[]): Promise<void> {

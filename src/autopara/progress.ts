@@ -56,7 +56,7 @@ export function formatElapsed(ms: number): string {
 }
 
 // The plain-mode line for some counts.
-export function plainLine(label: string, total: number, c: ProgressCounts, elapsedMs: number): string {
+function plainLine(label: string, total: number, c: ProgressCounts, elapsedMs: number): string {
   const failed = c.itemsFailed > 0 ? ` (${c.itemsFailed} failed)` : '';
   const jobs = c.jobsQueued + c.jobsRunning + c.jobsDone + c.jobsFailed > 0
     ? ` | jobs queued ${c.jobsQueued}, running ${c.jobsRunning}, done ${c.jobsDone}, failed ${c.jobsFailed}`

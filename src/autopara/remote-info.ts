@@ -5,6 +5,7 @@ import type { ResourcesInput } from '../resources/types.ts';
 import { closestName } from '../resources/suggest.ts';
 import { parseTimeS, show } from '../resources/units.ts';
 import { ResourceSpecError } from '../resources/errors.ts';
+import { normalizeResources } from '../resources/resources.ts';
 import { RemoteInfoError } from './errors.ts';
 
 /** What a user writes: an explicit `remoteInfo` option or one value of WFL_EXPYRE_INFO. Keys are wfl's, exactly. */
@@ -14,7 +15,7 @@ export interface RemoteInfoInput {
   /** Human label of the call's jobs (shown by the scheduler and `xpr ls`); not part of the cache key. Required. */
   job_name: string;
   /** Resources of EACH job (ExPyRe's Resources keys: max_time, num_nodes | num_cores, max_mem_tot | max_mem_per_core,
-   *  partitions). Kept raw here; validated by src/resources. Required. */
+   *  partitions). Validated here (src/resources) but kept in the form given. Required. */
   resources: ResourcesInput;
   /** Items per queued job. Positive n = n items; negative -n = n x the op's batch size (items per op call);
    *  0 or a non-integer is an error (wfl silently produced nothing for 0). @default -100 */
@@ -40,7 +41,8 @@ export interface RemoteInfoInput {
   timeout?: number | string | null;
   /** Seconds between polls of the jobs' state (number, or a time string). @default 30 */
   check_interval?: number | string;
-  /** Record items of failed jobs as failed (a failedItemMarker in the outputs) instead of throwing. @default false */
+  /** Return the other items' results with the failed ones listed (and recorded as failures in the outputs) instead of
+   *  throwing; the autoparallelize option ignoreFailed wins over it. @default false */
   ignore_failed_jobs?: boolean;
   /** Resubmit jobs that died without a result (walltime, OOM, node failure) instead of reporting them. @default false */
   resubmit_killed_jobs?: boolean;
@@ -75,7 +77,7 @@ export interface RemoteInfo {
   hash_ignore: string[];
 }
 
-export const REMOTE_INFO_FIELDS = [
+const REMOTE_INFO_FIELDS = [
   'sys_name', 'job_name', 'resources', 'num_inputs_per_queued_job', 'pre_cmds', 'post_cmds', 'env_vars', 'input_files',
   'output_files', 'header_extra', 'exact_fit', 'partial_node', 'timeout', 'check_interval', 'ignore_failed_jobs',
   'resubmit_killed_jobs', 'hash_ignore',
@@ -143,8 +145,15 @@ export function normalizeRemoteInfo(raw: unknown, where: string): RemoteInfo {
 
   let resources = {} as ResourcesInput;
   if (raw.resources !== undefined) {
-    if (isPlainObject(raw.resources)) resources = structuredClone(raw.resources) as unknown as ResourcesInput;
-    else bad('resources', 'an object of resource settings such as {"max_time": "1h", "num_cores": 4}', raw.resources);
+    if (isPlainObject(raw.resources)) {
+      resources = structuredClone(raw.resources) as unknown as ResourcesInput;
+      try {
+        normalizeResources(resources, at('resources'));
+      } catch (error) {
+        if (!(error instanceof ResourceSpecError)) throw error;
+        for (const p of error.problems) problems.push(`${p.where}: ${p.message}`);
+      }
+    } else bad('resources', 'an object of resource settings such as {"max_time": "1h", "num_cores": 4}', raw.resources);
   }
 
   let perJob = -100;
@@ -180,7 +189,7 @@ export function normalizeRemoteInfo(raw: unknown, where: string): RemoteInfo {
   }
 
   let timeout: number | null = 3600;
-  if (raw.timeout !== undefined) timeout = raw.timeout === null ? null : seconds(raw.timeout, at('timeout'), problems, 3600);
+  if (raw.timeout !== undefined) timeout = raw.timeout === null ? null : Math.ceil(seconds(raw.timeout, at('timeout'), problems, 3600));
   let checkInterval = 30;
   if (raw.check_interval !== undefined) {
     const value = raw.check_interval;

@@ -1,6 +1,7 @@
 // autoparallelize on a queue: items without a cached result are chunked into jobs (started in one batch), each
 // job's per-item records are harvested into the item cache as it ends, died chunks may be resubmitted, and the
-// results are assembled by item index. The call's record in the store lets another process collect it.
+// results are assembled by item index. The call's record in the store (saved again after each resubmission) lets
+// another process collect it.
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
 import type { JobRow } from '../store/index.ts';
@@ -11,6 +12,9 @@ import type { RemoteInfo } from './remote-info.ts';
 import { itemsPerJob } from './remote-info.ts';
 import type { ItemFailure } from './failures.ts';
 import type { ProgressCounts } from './progress.ts';
+import { resubmitMaxTimeS, fitsSystem } from './resubmit.ts';
+import type { ResourcesInput } from '../resources/types.ts';
+import { formatHMS, parseTimeS } from '../resources/units.ts';
 
 export interface Chunk {
   /** Indexes into the call's inputs, in order. */
@@ -18,14 +22,19 @@ export interface Chunk {
   jobId: string;
 }
 
-/** What is stored per call (table `calls`), enough to wait for and assemble it from any process. */
+/** What is stored per call (table `calls`), enough to wait for, assemble and deliver it from any process. */
 export interface CallRecord {
-  version: 1;
+  version: 2;
+  callKey: string;
   itemKeys: string[];
+  /** Every chunk ever started for the call, resubmitted ones appended (saved again after each resubmission). */
   chunks: Chunk[];
   timeoutS: number | null;
   checkIntervalS: number;
+  /** The effective ignoreFailed of the call (option, else RemoteInfo.ignore_failed_jobs). */
   ignoreFailed: boolean;
+  /** Absolute path of the call's outputs sink, written by whoever collects the results; null = none. */
+  outputs: string | null;
 }
 
 export interface RemoteCall {
@@ -37,28 +46,31 @@ export interface RemoteCall {
   cwd: string;
 }
 
-export type Counts = ProgressCounts;
-
 const MAX_RESUBMITS = 2;
+const ENDED = ['succeeded', 'failed', 'died', 'cancelled', 'processed'];
 
-// Chunk the items that have no cached result into jobs and start them all in one batch. Returns the call record.
-export async function submitRemote(ctx: XprContext, call: RemoteCall, keys: { callKey: string; itemKeys: string[] }): Promise<CallRecord> {
+// Chunk the items that have no cached result into jobs and start them all in one batch. Saves and returns the call record.
+export async function submitRemote(
+  ctx: XprContext, call: RemoteCall, keys: { callKey: string; itemKeys: string[] }, opts: { ignoreFailed: boolean; outputs: string | null },
+): Promise<CallRecord> {
   const cached = ctx.store.getItemResults(keys.itemKeys);
   const missing = keys.itemKeys.map((k, i) => (cached.get(k)?.ok ? -1 : i)).filter((i) => i >= 0);
-  const chunks = await startChunks(ctx, call, missing, 0);
+  const chunks = await startChunks(ctx, call, missing, 0, call.info.resources);
   const record: CallRecord = {
-    version: 1,
+    version: 2,
+    callKey: keys.callKey,
     itemKeys: keys.itemKeys,
     chunks,
     timeoutS: call.info.timeout,
     checkIntervalS: call.info.check_interval,
-    ignoreFailed: call.info.ignore_failed_jobs,
+    ignoreFailed: opts.ignoreFailed,
+    outputs: opts.outputs,
   };
   ctx.store.putCall(keys.callKey, record as unknown as Record<string, unknown>);
   return record;
 }
 
-async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, extraTimeS = 0): Promise<Chunk[]> {
+async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, resources: ResourcesInput): Promise<Chunk[]> {
   if (indexes.length === 0) return [];
   const size = itemsPerJob(call.info, call.batchSize);
   const groups: number[][] = [];
@@ -83,7 +95,6 @@ async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[],
       }),
     ),
   );
-  const resources = extraTimeS ? { ...info.resources, max_time: `${Math.ceil(extraTimeS)}s` } : info.resources;
   const started = await startJobs(ctx, prepared, {
     system: info.sys_name,
     resources,
@@ -96,35 +107,36 @@ async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[],
 
 export interface GatherOptions {
   signal?: AbortSignal;
-  onCounts?: (counts: Counts) => void;
+  onCounts?: (counts: ProgressCounts) => void;
   /** Given in the process that made the call: lets died chunks be resubmitted (resubmit_killed_jobs). */
   resubmit?: { call: RemoteCall; enabled: boolean };
 }
 
-// Wait for every job of the call, harvest item results as jobs end, and assemble results by item index.
+// Wait for every job of the call, harvest item results as jobs end, and assemble results by item index. Without
+// `resubmit` (another process), chunks resubmitted meanwhile by the calling process are read from the store and followed.
 export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: GatherOptions = {}): Promise<{ results: unknown[]; failures: ItemFailure[] }> {
   const failures = new Map<number, ItemFailure>();
   const harvested = new Set<string>();
-  const done = { items: [...ctx.store.getItemResults(record.itemKeys).values()].filter((r) => r.ok).length };
+  const initial = ctx.store.getItemResults(record.itemKeys);
+  const done = new Set(record.itemKeys.flatMap((k, i) => (initial.get(k)?.ok ? [i] : [])));
+  const known = new Set(record.chunks.map((c) => c.jobId));
   let chunks = record.chunks;
-  for (let attempt = 0; ; attempt++) {
+  for (let round = 0; ; round++) {
     const byId = new Map(chunks.map((c) => [c.jobId, c]));
     const harvest = (rows: JobRow[]): void => {
       for (const row of rows) {
-        if (harvested.has(row.id) || !['succeeded', 'failed', 'died', 'cancelled', 'processed'].includes(row.state)) continue;
+        const chunk = byId.get(row.id);
+        if (!chunk || harvested.has(row.id) || !ENDED.includes(row.state)) continue;
         harvested.add(row.id);
-        done.items += harvestJob(ctx, row, byId.get(row.id)!, record.itemKeys, failures);
+        for (const i of harvestJob(ctx, row, chunk, record.itemKeys, failures)) done.add(i);
       }
     };
-    await waitAll(ctx, chunks.map((c) => c.jobId), record, opts, harvest, () => ({ items: done.items, failed: failures.size }));
-    const died = chunks.filter((c) => ctx.store.get(c.jobId)?.state === 'processed' && ctx.store.get(c.jobId)?.reason?.startsWith('died'));
-    const retry = died.flatMap((c) => c.indexes).filter((i) => failures.has(i));
-    if (!opts.resubmit?.enabled || retry.length === 0 || attempt >= MAX_RESUBMITS) break;
-    ctx.logger.info(`resubmitting ${retry.length} item(s) of ${died.length} died job(s) (attempt ${attempt + 1} of ${MAX_RESUBMITS})`);
-    const maxTime = Math.max(...died.map((c) => (ctx.store.get(c.jobId)?.details.fit as { maxTimeS?: number } | undefined)?.maxTimeS ?? 0));
-    for (const i of retry) failures.delete(i);
-    chunks = await startChunks(ctx, opts.resubmit.call, retry, attempt + 1, maxTime * 1.5);
-    record.chunks = [...record.chunks, ...chunks];
+    await waitAll(ctx, chunks.map((c) => c.jobId), record, opts, harvest, () => ({ items: done.size, failed: failures.size }));
+    const next = opts.resubmit
+      ? await resubmitDied(ctx, record, chunks, failures, opts.resubmit, round)
+      : followStored(ctx, record, known);
+    if (next.length === 0) break;
+    chunks = next;
   }
   const stored = ctx.store.getItemResults(record.itemKeys);
   const results = record.itemKeys.map((k) => {
@@ -132,9 +144,55 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
     return r?.ok ? (decode(r.payload) as { value: unknown }).value : undefined;
   });
   for (const [i, k] of record.itemKeys.entries()) {
-    if (!stored.get(k)?.ok && !failures.has(i)) failures.set(i, { index: i, jobId: null, error: new Error('no job produced a result for this item') });
+    // An item with a good stored result (from a retry, another call or another process) has not failed.
+    if (stored.get(k)?.ok) failures.delete(i);
+    else if (!failures.has(i)) failures.set(i, { index: i, jobId: null, error: new Error('no job produced a result for this item') });
   }
   return { results, failures: [...failures.values()].sort((a, b) => a.index - b.index) };
+}
+
+// Resubmit the failed items of died chunks (bounded attempts, more max_time when it fits) and save the new chunks in
+// the call record. Returns the new chunks; none if nothing is to be (or can be) resubmitted: those items stay died.
+async function resubmitDied(
+  ctx: XprContext, record: CallRecord, chunks: Chunk[], failures: Map<number, ItemFailure>, resubmit: NonNullable<GatherOptions['resubmit']>, round: number,
+): Promise<Chunk[]> {
+  const died = chunks.filter((c) => ctx.store.get(c.jobId)?.state === 'processed' && ctx.store.get(c.jobId)?.reason?.startsWith('died'));
+  const retry = [...new Set(died.flatMap((c) => c.indexes))].filter((i) => failures.has(i));
+  if (!resubmit.enabled || retry.length === 0 || round >= MAX_RESUBMITS) return [];
+  const { info } = resubmit.call;
+  const previousS = Math.max(0, ...died.map((c) => (ctx.store.get(c.jobId)?.details.fit as { maxTimeS?: number } | undefined)?.maxTimeS ?? 0));
+  let maxTimeS: number | null = null;
+  let why = `no partition of system "${info.sys_name}" takes their resources`;
+  try {
+    maxTimeS = resubmitMaxTimeS(previousS, parseTimeS(info.resources.max_time, 'resources.max_time'), (s) => fitsSystem(ctx, info, s));
+  } catch (error) {
+    why = (error as Error).message;
+  }
+  if (maxTimeS === null) {
+    ctx.logger.warn(`cannot resubmit ${retry.length} item(s) of ${died.length} died job(s), reporting them as died: ${why}`);
+    return [];
+  }
+  ctx.logger.info(`resubmitting ${retry.length} item(s) of ${died.length} died job(s) with max_time ${formatHMS(maxTimeS)} (attempt ${round + 1} of ${MAX_RESUBMITS})`);
+  let fresh: Chunk[];
+  try {
+    fresh = await startChunks(ctx, resubmit.call, retry, round + 1, { ...info.resources, max_time: maxTimeS });
+  } catch (error) {
+    ctx.logger.warn(`resubmitting ${retry.length} item(s) failed, reporting them as died: ${(error as Error).message}`);
+    return [];
+  }
+  for (const i of retry) failures.delete(i);
+  record.chunks = [...record.chunks, ...fresh];
+  ctx.store.putCall(record.callKey, record as unknown as Record<string, unknown>);
+  return fresh;
+}
+
+// Chunks the call's stored record holds that this process has not waited for yet (resubmitted by the calling process).
+function followStored(ctx: XprContext, record: CallRecord, known: Set<string>): Chunk[] {
+  const stored = ctx.store.getCall(record.callKey) as unknown as CallRecord | undefined;
+  const fresh = (stored?.chunks ?? []).filter((c) => !known.has(c.jobId));
+  for (const c of fresh) known.add(c.jobId);
+  if (fresh.length) record.chunks = [...record.chunks, ...fresh];
+  return fresh;
 }
 
 // Wait for the jobs (one poller per system, all at once), harvesting each as it ends and reporting counts per poll.
@@ -180,17 +238,29 @@ async function waitAll(
 }
 
 // Store the item results of an ended job, record its failures, and mark it processed (so it is never reused).
-// Returns how many items it contributed results for.
-function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string[], failures: Map<number, ItemFailure>): number {
-  const records = readItemRecords(row.stageDir);
+// Returns the indexes of the items it stored results for.
+function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string[], failures: Map<number, ItemFailure>): number[] {
   const seen = new Set<number>();
+  let records: ReturnType<typeof readItemRecords>;
+  try {
+    records = readItemRecords(row.stageDir);
+  } catch (err) {
+    // A damaged records file fails this chunk's items (the error names the file and line), not the whole call.
+    records = [];
+    chunk.indexes.forEach((index, pos) => {
+      seen.add(pos);
+      failures.set(index, { index, jobId: row.id, error: err as Error });
+    });
+  }
   const ok: Array<{ itemKey: string; jobId: string; ok: boolean; payload: string }> = [];
+  const okIndexes: number[] = [];
   for (const rec of records) {
     const index = chunk.indexes[rec.i];
     if (index === undefined) continue;
     seen.add(rec.i);
     if (rec.ok) {
       ok.push({ itemKey: itemKeys[index]!, jobId: row.id, ok: true, payload: encode({ value: rec.value }) });
+      okIndexes.push(index);
       failures.delete(index);
     } else {
       failures.set(index, { index, jobId: row.id, error: rec.error instanceof Error ? rec.error : new Error(String(rec.error)) });
@@ -204,7 +274,7 @@ function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string
   }
   if (row.state === 'succeeded') ctx.store.transition(row.id, 'processed');
   else if (row.state === 'died') ctx.store.transition(row.id, 'processed', { reason: `died: ${row.reason ?? 'unknown'}` });
-  return ok.length;
+  return okIndexes;
 }
 
 function jobLevelError(row: JobRow): Error {

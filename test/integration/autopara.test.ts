@@ -5,11 +5,14 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { autoparallelize, ItemsFailedError, JobWaitTimeoutError, JobDiedError, type RemoteInfoInput } from '../../src/index.ts';
+import { autoparallelize, collectCall, ItemsFailedError, JobWaitTimeoutError, JobDiedError, type RemoteInfoInput } from '../../src/index.ts';
+import { gatherRemote, type CallRecord } from '../../src/autopara/remote-map.ts';
+import { manifestPath, readOutputs } from '../../src/autopara/outputs.ts';
 import { double, shorter, sideEffect, FixtureError } from '../fixtures/autopara/ops.ts';
 import { diesOnce, slowSquare } from '../fixtures/autopara/remote-ops.ts';
 import { relaxAll, inspectAll } from '../fixtures/autopara/workflow.ts';
 import { makeProject } from '../helpers/project.ts';
+import { flaky, readData, FlakyError } from './fixtures/flaky-ops.ts';
 
 const queue = { q: { host: null, scheduler: 'local', partitions: { node: { num_cores: 2, max_time: null, max_mem: null } } } };
 const info = (more: Partial<RemoteInfoInput> = {}): RemoteInfoInput => ({
@@ -198,4 +201,114 @@ test('an explicit remoteInfo "local" wins over WFL_EXPYRE_INFO; inside a job cal
   t.is(inJob.store.list().length, 0);
   await ctx.close();
   await inJob.close();
+});
+
+const ranLog = (dir: string): number[] => (existsSync(join(dir, 'ran.log')) ? readFileSync(join(dir, 'ran.log'), 'utf8').split('\n').filter(Boolean).map(Number) : []);
+const resetLog = (dir: string): void => writeFileSync(join(dir, 'ran.log'), '');
+
+test('outputs: failed items are never "done": reruns redo only them, with or without ignoreFailed, until they succeed (local)', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  const out = join(p.dir, 'flaky.jsonl');
+  const inputs = [1, -1, 2, -2, 3];
+  const opts = { context: ctx, args: [p.dir] as [string], outputs: out, ...silent };
+  const first = await t.throwsAsync(autoparallelize(flaky, inputs, opts), { instanceOf: ItemsFailedError });
+  t.deepEqual(first.failures.map((f) => f.index), [1, 3]);
+  t.true(existsSync(out), 'the outputs are written, failures recorded as failures');
+  resetLog(p.dir);
+  const again = await t.throwsAsync(autoparallelize(flaky, inputs, opts), { instanceOf: ItemsFailedError }, 'a rerun does not skip the call');
+  t.deepEqual(again.failures.map((f) => f.index), [1, 3]);
+  t.is(again.failures[0]!.error.name, 'FlakyError');
+  t.deepEqual(ranLog(p.dir).sort((a, b) => a - b), [-2, -1], 'only the failed items ran again');
+  resetLog(p.dir);
+  const ignored = await autoparallelize(flaky, inputs, { ...opts, ignoreFailed: true });
+  t.deepEqual([...ignored], [10, undefined, 20, undefined, 30]);
+  t.deepEqual(ignored.failures.map((f) => f.index), [1, 3]);
+  t.deepEqual(ranLog(p.dir).sort((a, b) => a - b), [-2, -1]);
+  writeFileSync(join(p.dir, 'fixed'), '');
+  resetLog(p.dir);
+  const fixed = await autoparallelize(flaky, inputs, opts);
+  t.deepEqual([...fixed], [10, -10, 20, -20, 30]);
+  t.deepEqual(ranLog(p.dir).sort((a, b) => a - b), [-2, -1]);
+  resetLog(p.dir);
+  const skipped = await autoparallelize(flaky, inputs, opts);
+  t.deepEqual([...skipped], [10, -10, 20, -20, 30]);
+  t.deepEqual(ranLog(p.dir), [], 'complete outputs without failures skip the call');
+  void FlakyError;
+  await ctx.close();
+});
+
+test('outputs: a remote call with failed items is not skipped on rerun; only the failed items are resubmitted', async (t) => {
+  const p = makeProject({ systems: queue });
+  const ctx = p.context();
+  const out = join(p.dir, 'remote-flaky.jsonl');
+  const opts = { context: ctx, args: [p.dir] as [string], outputs: out, remoteInfo: info({ num_inputs_per_queued_job: 1 }), ...silent };
+  const err = await t.throwsAsync(autoparallelize(flaky, [1, -1, 2], opts), { instanceOf: ItemsFailedError });
+  t.deepEqual(err.failures.map((f) => f.index), [1]);
+  t.is(ctx.store.list().length, 3);
+  writeFileSync(join(p.dir, 'fixed'), '');
+  const r = await autoparallelize(flaky, [1, -1, 2], opts);
+  t.deepEqual([...r], [10, -10, 20]);
+  t.is(ctx.store.list().length, 4, 'one new job, for the failed item');
+  const { callKey } = JSON.parse(readFileSync(manifestPath(out), 'utf8')) as { callKey: string };
+  t.deepEqual(readOutputs(out, callKey, 3), { results: [10, -10, 20], failures: [] }, 'the outputs are rewritten complete');
+  await ctx.close();
+});
+
+test('remote: editing an input file invalidates the cached item results (and the outputs)', async (t) => {
+  const p = makeProject({ systems: queue });
+  const ctx = p.context();
+  const data = join(p.dir, 'data.txt');
+  const out = join(p.dir, 'data.jsonl');
+  const opts = { context: ctx, outputs: out, remoteInfo: info({ input_files: ['data.txt'] }), ...silent };
+  writeFileSync(data, 'v1');
+  t.deepEqual([...(await autoparallelize(readData, ['a', 'b'], opts))], ['v1:a', 'v1:b']);
+  t.deepEqual([...(await autoparallelize(readData, ['a', 'b'], opts))], ['v1:a', 'v1:b']);
+  t.is(ctx.store.list().length, 1);
+  writeFileSync(data, 'v2');
+  t.deepEqual([...(await autoparallelize(readData, ['a', 'b'], opts))], ['v2:a', 'v2:b']);
+  t.is(ctx.store.list().length, 2, 'a new job for the new file contents');
+  await ctx.close();
+});
+
+test('remote: resubmission falls back to the died max_time when 1.5x fits no partition, is saved in the call record, and is collected by key', async (t) => {
+  const capped = { q: { host: null, scheduler: 'local', partitions: { node: { num_cores: 2, max_time: '10m', max_mem: null } } } };
+  const p = makeProject({ systems: capped });
+  const ctx = p.context();
+  const markers = ['m1', 'm2'].map((m) => join(p.dir, m));
+  const handle = await autoparallelize(diesOnce, markers, { context: ctx, remoteInfo: info({ num_inputs_per_queued_job: 1, resubmit_killed_jobs: true }), wait: false, ...silent });
+  t.deepEqual([...(await handle.collect({ progress: 'silent' }))], ['ok:x', 'ok:x']);
+  t.true(p.logLines.some((l) => /resubmitting 2 item\(s\) of 2 died job\(s\) with max_time 0:10:00/.test(l)), p.logLines.join(''));
+  const record = ctx.store.getCall(handle.callKey) as unknown as CallRecord;
+  t.is(record.chunks.length, 4, 'the resubmitted chunks are saved with the call');
+  t.true(record.chunks.slice(2).every((c) => /_retry1/.test(c.jobId)));
+  // Another collector (same store) sees the retries' results, not the died jobs' failures.
+  const collected = await collectCall(handle.callKey, { context: p.context(), progress: 'silent' });
+  t.deepEqual([...collected], ['ok:x', 'ok:x']);
+  t.deepEqual(collected.failures, []);
+  // Items already stored when collecting are counted once.
+  const seen: number[] = [];
+  await gatherRemote(ctx, record, { onCounts: (c) => seen.push(c.itemsDone) });
+  t.is(Math.max(...seen), 2);
+  // A died job's failures are dropped for items whose results are stored (here by the retries, not waited for).
+  const diedOnly = await gatherRemote(ctx, { ...record, callKey: 'not-stored', chunks: record.chunks.slice(0, 2) });
+  t.deepEqual(diedOnly.failures, []);
+  t.deepEqual(diedOnly.results, ['ok:x', 'ok:x']);
+  await ctx.close();
+});
+
+test('wait:false keeps the outputs sink and ignoreFailed: collectCall writes the outputs and returns the failures', async (t) => {
+  const p = makeProject({ systems: queue });
+  const ctx = p.context();
+  const handle = await autoparallelize(double, [1, -1, 2], {
+    context: ctx, remoteInfo: info({ num_inputs_per_queued_job: 1 }), wait: false, ignoreFailed: true, outputs: 'later.jsonl', ...silent,
+  });
+  await ctx.close();
+  const r = await collectCall<number>(handle.callKey, { context: p.context(), progress: 'silent' });
+  t.deepEqual([...r], [2, undefined, 4]);
+  t.deepEqual(r.failures.map((f) => f.index), [1]);
+  const written = readOutputs(join(p.dir, 'later.jsonl'), handle.callKey, 3);
+  t.deepEqual(written?.results, [2, undefined, 4]);
+  t.deepEqual(written?.failures.map((f) => [f.index, f.error.name]), [[1, 'FixtureError']]);
+  await t.throwsAsync(collectCall(handle.callKey, { context: p.context(), progress: 'silent', ignoreFailed: false }), { instanceOf: ItemsFailedError });
 });

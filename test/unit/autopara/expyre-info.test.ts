@@ -221,3 +221,26 @@ test('a missing file, an empty value and a non-mapping are clear errors', (t) =>
   t.throws(() => parseExpyreInfo('', 'WFL_EXPYRE_INFO'), { message: /is empty/ });
   t.throws(() => parseExpyreInfo('[1, 2]', 'WFL_EXPYRE_INFO'), { message: /expected a mapping .* got a list/ });
 });
+
+test('a relative WFL_EXPYRE_INFO file path is read from the given cwd (the context\'s), not process.cwd()', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'xpr-expyre-cwd-'));
+  writeFileSync(join(dir, 'remoteinfo.json'), JSON.stringify({ 'ops.ts::relax': entry('from-cwd') }));
+  writeFileSync(join(dir, 'plain-name'), JSON.stringify({ 'ops.ts::relax': entry('plain') }));
+  t.is(resolveWith('remoteinfo.json', { cwd: dir }).info?.sys_name, 'from-cwd');
+  t.is(resolveWith('plain-name', { cwd: dir }).info?.sys_name, 'plain');
+  t.is(resolveWith('"plain-name"', { cwd: dir }).info?.sys_name, 'plain', 'a JSON string naming a file');
+  t.throws(() => resolveWith('remoteinfo.json'), { instanceOf: ExpyreInfoError, message: /cannot be read: no such file/ });
+  t.throws(() => resolveWith('"plain-name"', { cwd: join(dir, 'elsewhere') }), { message: new RegExp(`looked in ${join(dir, 'elsewhere').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`) });
+});
+
+test('a bad resources entry in a WFL_EXPYRE_INFO file is reported with the file path and the key', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'xpr-expyre-res-'));
+  const file = join(dir, 'remoteinfo.json');
+  writeFileSync(file, JSON.stringify({ 'ops.ts::relax': { ...entry('c'), resources: { max_tme: '1h', num_cores: 1 } } }));
+  const error = t.throws(() => resolveWith(file), { instanceOf: RemoteInfoError });
+  t.true(error!.problems.some((p) => p.startsWith(`${file}: WFL_EXPYRE_INFO["ops.ts::relax"].resources.max_tme: unknown key "max_tme" (did you mean "max_time"?)`)), error!.problems.join('\n'));
+  const inline = t.throws(() => resolveWith({ 'other.ts::f': { ...entry('c'), resources: { max_time: '1h' } } }), { instanceOf: RemoteInfoError });
+  t.regex(inline!.problems[0]!, /^WFL_EXPYRE_INFO\["other\.ts::f"\]\.resources: exactly one of num_nodes and num_cores/);
+  writeFileSync(file, JSON.stringify({ ...entry('c'), resources: { max_time: 'x', num_cores: 1 } }));
+  t.throws(() => resolveWith(file), { message: new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: WFL_EXPYRE_INFO\\.resources\\.max_time: cannot read "x"`) });
+});

@@ -113,3 +113,18 @@ test('num_inputs_per_queued_job 0 or a non-integer is an error (wfl silently did
   t.throws(() => itemsPerJob({ num_inputs_per_queued_job: 0 }, 1), { instanceOf: RemoteInfoError });
   t.throws(() => itemsPerJob({ num_inputs_per_queued_job: -1 }, 0), { instanceOf: RemoteInfoError, message: /batch size/ });
 });
+
+test('resources are validated when the RemoteInfo is read: a typo names the key path, with a suggestion', (t) => {
+  const problems = problemsOf({ ...base, resources: { max_tme: '1h', num_cores: 4 } }, 'WFL_EXPYRE_INFO["ops.ts::relax"]');
+  t.true(problems.some((p) => /^WFL_EXPYRE_INFO\["ops\.ts::relax"\]\.resources\.max_tme: unknown key "max_tme" \(did you mean "max_time"\?\)/.test(p)), problems.join('\n'));
+  t.true(problems.some((p) => /^WFL_EXPYRE_INFO\["ops\.ts::relax"\]\.resources\.max_time: required/.test(p)), problems.join('\n'));
+  t.regex(problemsOf({ ...base, resources: { max_time: 'soon', num_cores: 4 } })[0]!, /^remoteInfo\.resources\.max_time: cannot read "soon" as a time/);
+  t.regex(problemsOf({ ...base, resources: { max_time: '1h', num_cores: 4, num_nodes: 1 } })[0]!, /^remoteInfo\.resources: exactly one of num_nodes and num_cores/);
+  t.deepEqual(normalizeRemoteInfo(base, 'r').resources, base.resources, 'valid resources are kept in the form given');
+});
+
+test('timeout is rounded up to whole seconds; check_interval keeps fractions', (t) => {
+  t.is(normalizeRemoteInfo({ ...base, timeout: 1.2 }, 'r').timeout, 2);
+  t.is(normalizeRemoteInfo({ ...base, timeout: '1.5s' }, 'r').timeout, 2);
+  t.is(normalizeRemoteInfo({ ...base, check_interval: 0.25 }, 'r').check_interval, 0.25);
+});
