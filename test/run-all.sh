@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 AVA="node_modules/.bin/ava"
 failed=0
-passed_total=0 failed_total=0
+passed_total=0 failed_total=0 skipped_total=0
 log=$(mktemp)
 
 run_ava() { # label, ava args...
@@ -14,16 +14,31 @@ run_ava() { # label, ava args...
   echo "== $label"
   "$AVA" "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
-  local p f
+  local p f s
   p=$(grep -Eo '^ *[0-9]+ tests? passed' "$log" | grep -Eo '[0-9]+' | tail -1)
   f=$(grep -Eo '^ *[0-9]+ tests? failed' "$log" | grep -Eo '[0-9]+' | tail -1)
-  passed_total=$((passed_total + ${p:-0})); failed_total=$((failed_total + ${f:-0}))
+  # skipped, todo and known-failure tests are counted and fail the run: nothing is allowed to pass by not running
+  s=$(grep -Eo '^ *[0-9]+ (tests? skipped|tests? todo|known failures?)' "$log" | awk '{n += $1} END {print n + 0}')
+  passed_total=$((passed_total + ${p:-0})); failed_total=$((failed_total + ${f:-0})); skipped_total=$((skipped_total + ${s:-0}))
+  if [ "${s:-0}" != 0 ]; then failed=1; fi
   if [ "$rc" != 0 ]; then failed=1; [ -n "$f" ] || failed_total=$((failed_total + 1)); fi
 }
 
 run_ava "unit tests" 'test/unit/**/*.test.ts'
 
+# The cluster is stopped at the end (or on Ctrl-C) only if this run started it: a cluster that was already up
+# (another run, or a developer's XPR_KEEP_CLUSTER=1) is left as it was.
 started_cluster=0
+stop_cluster() {
+  if [ "$started_cluster" = 1 ] && [ "${XPR_KEEP_CLUSTER:-}" != 1 ]; then
+    echo "== stopping the test cluster"
+    bash test/cluster/down.sh || true
+  fi
+  started_cluster=0
+}
+trap stop_cluster EXIT
+trap 'exit 130' INT TERM
+
 if [ "${XPR_TEST_NO_CLUSTER:-}" = 1 ] && [ "${CI:-}" != true ]; then
   echo "== XPR_TEST_NO_CLUSTER=1: integration tests that need the cluster will fail with a message"
   run_ava "integration tests (no cluster)" --serial 'test/integration/**/*.test.ts'
@@ -32,8 +47,12 @@ else
   if [ "$(id -u)" != 0 ]; then
     echo "FAIL: the test cluster needs root (Slurm and Grid Engine daemons); run npm test as root, or set XPR_TEST_NO_CLUSTER=1 outside CI" >&2
     failed=1; failed_total=$((failed_total + 1))
-  elif bash test/cluster/up.sh; then
-    started_cluster=1
+  elif bash test/cluster/status.sh >/dev/null 2>&1; then
+    echo "   already up: reused, and left running afterwards"
+    # shellcheck disable=SC1091
+    . "${XPR_CLUSTER_DIR:-/tmp/xpr-cluster}/env.sh"
+    run_ava "integration tests" --serial 'test/integration/**/*.test.ts'
+  elif started_cluster=1 && bash test/cluster/up.sh; then
     # shellcheck disable=SC1091
     . "${XPR_CLUSTER_DIR:-/tmp/xpr-cluster}/env.sh"
     run_ava "integration tests" --serial 'test/integration/**/*.test.ts'
@@ -43,11 +62,9 @@ else
   fi
 fi
 
-if [ "$started_cluster" = 1 ] && [ "${XPR_KEEP_CLUSTER:-}" != 1 ]; then
-  echo "== stopping the test cluster"
-  bash test/cluster/down.sh || true
-fi
+stop_cluster
 rm -f "$log"
 echo
-echo "${passed_total} passed, ${failed_total} failed"
+skipped_note=""; [ "$skipped_total" = 0 ] || skipped_note=", ${skipped_total} skipped or todo (not allowed)"
+echo "${passed_total} passed, ${failed_total} failed${skipped_note}"
 exit $failed

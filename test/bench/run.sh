@@ -8,11 +8,14 @@ run test/bench/hash.bench.ts
 run test/bench/pool.bench.ts
 run test/bench/cached-rerun.bench.ts
 if [ "$(id -u)" = 0 ]; then
-  bash test/cluster/up.sh --only ssh,slurm
+  # Stopped afterwards (also on failure or Ctrl-C) only if this run started it.
+  if ! bash test/cluster/status.sh >/dev/null 2>&1; then
+    trap '[ "${XPR_KEEP_CLUSTER:-}" = 1 ] || bash test/cluster/down.sh' EXIT
+    bash test/cluster/up.sh --only ssh,slurm
+  fi
   # shellcheck disable=SC1091
   . "${XPR_CLUSTER_DIR:-/tmp/xpr-cluster}/env.sh"
   run test/bench/slurm-200.bench.ts "${XPR_BENCH_JOBS:-200}"
-  [ "${XPR_KEEP_CLUSTER:-}" = 1 ] || bash test/cluster/down.sh
 else
   echo "== slurm-200 benchmark skipped: the test cluster needs root" >&2
 fi

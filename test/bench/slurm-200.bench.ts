@@ -6,6 +6,7 @@ import { Client } from 'ssh2';
 import { readFileSync } from 'node:fs';
 import { prepareJob, startJobs } from '../../src/job/index.ts';
 import { quoteArgv } from '../../src/transport/quote.ts';
+import { knownHostsName, lookupHostKey, parseKnownHosts } from '../../src/transport/known-hosts.ts';
 import { add } from '../fixtures/ops/basic.ts';
 import { clusterProject, type ClusterEnv } from '../helpers/cluster.ts';
 
@@ -20,12 +21,15 @@ const cluster: ClusterEnv = {
   host: e.XPR_TEST_SSH_HOST ?? '127.0.0.1', port: e.XPR_TEST_SSH_PORT ?? '2222', user: e.XPR_TEST_SSH_USER ?? 'xprtest', slurm: true, sge: false,
 };
 
+const knownEntries = parseKnownHosts(readFileSync(cluster.knownHosts, 'utf8'), cluster.knownHosts);
+
 // The baseline: one ssh command that submits N trivial jobs with sbatch in a loop and waits until the queue is empty.
 async function rawLoop(): Promise<{ totalS: number; submitS: number }> {
   const script = `
 cd /tmp; t0=$(date +%s.%N); ids=""
-for i in $(seq ${N}); do ids="$ids,$(sbatch --parsable -o /dev/null -e /dev/null --wrap true)"; done
+for i in $(seq ${N}); do id=$(sbatch --parsable -o /dev/null -e /dev/null --wrap true) && ids="$ids,$id"; done
 t1=$(date +%s.%N)
+echo "submitted $(tr ',' '\\n' <<<"\${ids#,}" | grep -c .)"
 while [ -n "$(squeue -h -o %i -j "\${ids#,}" 2>/dev/null)" ]; do sleep 0.2; done
 t2=$(date +%s.%N)
 echo "$t0 $t1 $t2"`;
@@ -40,8 +44,14 @@ echo "$t0 $t1 $t2"`;
       }),
     )
       .on('error', reject)
-      .connect({ host: cluster.host, port: Number(cluster.port), username: cluster.user, privateKey: readFileSync(cluster.key) });
+      .connect({
+        host: cluster.host, port: Number(cluster.port), username: cluster.user, privateKey: readFileSync(cluster.key),
+        // the same host key check as xpr's own connections: only the test cluster's recorded key is accepted
+        hostVerifier: (key: Buffer) => lookupHostKey(knownEntries, knownHostsName(cluster.host, Number(cluster.port)), key).status === 'known',
+      });
   });
+  const submitted = Number(/^submitted (\d+)$/m.exec(out)?.[1] ?? 0);
+  if (submitted !== N) throw new Error(`the raw loop submitted ${submitted} of ${N} jobs; its figures would mean nothing`);
   const line = out.split('\n').map((l) => l.trim()).filter((l) => /^[\d.]+ [\d.]+ [\d.]+$/.test(l)).pop() ?? '';
   const [t0, t1, t2] = line.split(' ').map(Number) as [number, number, number];
   if (!Number.isFinite(t2)) throw new Error(`unexpected output from the raw loop: ${JSON.stringify(out.slice(-500))}`);
