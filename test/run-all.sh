@@ -1,7 +1,8 @@
 #!/bin/bash
-# `npm test`: the whole suite. Unit tests; then the loopback test cluster (sshd + Slurm + SGE, test/cluster/up.sh)
-# is started, the integration tests run through it, and it is stopped again. A cluster that cannot start FAILS the
-# run (no silent skip). XPR_TEST_NO_CLUSTER=1 (never set in CI) runs only the tests that need no cluster.
+# `npm test`: the whole suite. Type check and unit tests; then the loopback test cluster (sshd + Slurm + SGE,
+# test/cluster/up.sh) is started, the integration tests run through it, and what this run started is stopped again.
+# A cluster that cannot start FAILS the run (no silent skip), and so does any skipped or todo test.
+# XPR_TEST_NO_CLUSTER=1 (never set in CI) runs only the tests that need no cluster.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 AVA="node_modules/.bin/ava"
@@ -24,20 +25,24 @@ run_ava() { # label, ava args...
   if [ "$rc" != 0 ]; then failed=1; [ -n "$f" ] || failed_total=$((failed_total + 1)); fi
 }
 
+echo "== type check (tsc --noEmit; also enforces the compile-time tests in test/unit/autopara/types.test.ts)"
+if ! node_modules/.bin/tsc -p . --noEmit; then failed=1; failed_total=$((failed_total + 1)); fi
+
 run_ava "unit tests" 'test/unit/**/*.test.ts'
 
-# The cluster is stopped at the end (or on Ctrl-C) only if this run started it: a cluster that was already up
-# (another run, or a developer's XPR_KEEP_CLUSTER=1) is left as it was.
-started_cluster=0
+# At the end (or on Ctrl-C) only the daemons this run started are stopped: what was already running (another run,
+# a benchmark, a developer's XPR_KEEP_CLUSTER=1) is left as it was.
+started_cluster=0 kept=""
 stop_cluster() {
   if [ "$started_cluster" = 1 ] && [ "${XPR_KEEP_CLUSTER:-}" != 1 ]; then
-    echo "== stopping the test cluster"
-    bash test/cluster/down.sh || true
+    echo "== stopping the test cluster${kept:+ (keeping $kept, running before this run)}"
+    bash test/cluster/down.sh ${kept:+--keep "$kept"} || true
   fi
   started_cluster=0
 }
 trap stop_cluster EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 if [ "${XPR_TEST_NO_CLUSTER:-}" = 1 ] && [ "${CI:-}" != true ]; then
   echo "== XPR_TEST_NO_CLUSTER=1: integration tests that need the cluster will fail with a message"
@@ -47,12 +52,7 @@ else
   if [ "$(id -u)" != 0 ]; then
     echo "FAIL: the test cluster needs root (Slurm and Grid Engine daemons); run npm test as root, or set XPR_TEST_NO_CLUSTER=1 outside CI" >&2
     failed=1; failed_total=$((failed_total + 1))
-  elif bash test/cluster/status.sh >/dev/null 2>&1; then
-    echo "   already up: reused, and left running afterwards"
-    # shellcheck disable=SC1091
-    . "${XPR_CLUSTER_DIR:-/tmp/xpr-cluster}/env.sh"
-    run_ava "integration tests" --serial 'test/integration/**/*.test.ts'
-  elif started_cluster=1 && bash test/cluster/up.sh; then
+  elif kept=$(bash test/cluster/running.sh) && started_cluster=1 && bash test/cluster/up.sh; then
     # shellcheck disable=SC1091
     . "${XPR_CLUSTER_DIR:-/tmp/xpr-cluster}/env.sh"
     run_ava "integration tests" --serial 'test/integration/**/*.test.ts'

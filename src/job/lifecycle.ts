@@ -52,8 +52,24 @@ function ownerName(): string {
   return `${hostname()}:${process.pid}:${Date.now()}`;
 }
 
-// A lease is held only while one batch is staged and submitted (seconds): one older than this is a crashed driver's.
-const LEASE_STALE_MS = 15 * 60_000;
+// A lease is held only while one batch is staged and submitted (seconds, or minutes for large input files over a slow
+// link): one older than this belongs to a driver that crashed, possibly on another login node.
+const LEASE_STALE_MS = 2 * 3600_000;
+
+// The session of another system that holds unsubmitted jobs with the same cache keys; if it cannot be had, an error
+// that names those jobs and how to start afresh on the system asked for now.
+async function foreignSession(ctx: XprContext, sys: string, rows: readonly JobRow[], asked: string): Promise<SystemSession> {
+  try {
+    return await ctx.session(sys);
+  } catch (err) {
+    const ids = rows.map((r) => r.id);
+    throw new JobSubmitError(ids.map((id) => ({
+      jobId: id,
+      message: `this job (same op and arguments) was made for system "${sys}" and never submitted, and "${sys}" cannot be used ` +
+        `(${(err as Error).message}); to start afresh on "${asked}", remove it: xpr rm --id ${ids.join(' ')}`,
+    })));
+  }
+}
 
 function groupRows(rows: readonly JobRow[]): Map<string, JobRow[]> {
   const m = new Map<string, JobRow[]>();
@@ -94,7 +110,7 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
     // An unsubmitted job found under the same key may belong to another system: it goes ahead where it was made,
     // since its script and run dir were written for that system.
     for (const [sys, rows] of groupRows(toSubmit.map((s) => s.row))) {
-      const target = sys === system.name ? session : await ctx.session(sys);
+      const target = sys === system.name ? session : await foreignSession(ctx, sys, rows, system.name);
       if (target !== session) writeCodeFiles(target, bundles, runner);
       await stageAndSubmit(ctx, target, rows, bundles, runner, lap);
     }

@@ -151,7 +151,11 @@ export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Prom
       const { files } = await pollJobs(session, unknown.map((r) => ({ id: r.id, schedulerId: null })));
       for (const r of unknown) {
         const raw = files.get(r.id)?.schedulerIdRaw;
-        if (raw) ids.push(session.scheduler.parseSubmitOutput(raw));
+        try {
+          if (raw) ids.push(session.scheduler.parseSubmitOutput(raw));
+        } catch {
+          ctx.logger.warn(`job ${r.id}: its recorded submit output ${JSON.stringify(raw)} names no queue id; nothing to cancel in the queue`);
+        }
       }
     }
     await cancelInQueue(session, ids);

@@ -106,11 +106,16 @@ function envPreamble(session: SystemSession): string[] {
   return [unsetSchedulerEnvLine()];
 }
 
-// pre_submit_cmds are argv tokens (as in ExPyRe); shell operators among them stay operators, everything else is quoted.
-function preSubmit(tokens: readonly string[]): string[] {
+// pre_submit_cmds are argv tokens (as in ExPyRe); shell operators among them stay operators, a leading NAME=value
+// stays an assignment (its value quoted), everything else is quoted.
+export function preSubmit(tokens: readonly string[]): string[] {
   if (tokens.length === 0) return [];
   const ops = new Set(['&&', '||', ';', '|']);
-  return [tokens.map((t) => (ops.has(t) ? t : quote(t))).join(' ')];
+  const word = (t: string): string => {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(t);
+    return m ? `${m[1]}=${quote(m[2]!)}` : quote(t);
+  };
+  return [tokens.map((t) => (ops.has(t) ? t : word(t))).join(' ')];
 }
 
 /** What the job dir says about a job. */

@@ -45,7 +45,7 @@ run)
       if flock -n "$fd"; then got+=("$fd"); else exec {fd}>&-; fi
     done
     [ ${#got[@]} -ge "$need" ] && break
-    for fd in "${got[@]}"; do exec {fd}>&-; done
+    for fd in ${got[@]+"${got[@]}"}; do exec {fd}>&-; done
     sleep 0.1
   done
   exec {turn}>&-
@@ -70,7 +70,6 @@ status)
     elif [ -e "$d/pid" ] && alive "$(cat "$d/pid")" "$n"; then
       if [ -e "$d/started" ]; then echo "$n|RUNNING||"; else echo "$n|QUEUED||"; fi
     elif [ -e "$d/pid" ]; then echo "$n|VANISHED||process gone without an exit code"
-    elif [ $(( $(date +%s) - $(stat -c %Y "$d") )) -gt 60 ]; then echo "$n|VANISHED||submit was interrupted before the job started"
     else echo "$n|QUEUED||"; fi
   done
   ;;
@@ -81,10 +80,20 @@ cancel)
     [ -e "$d/exit" ] && continue
     write_atomic "$d/reason" CANCELLED
     write_atomic "$d/exit" 143
-    # Signal only while the job's run process is alive: then its child pid is still that job's (not yet reaped).
-    if [ -e "$d/pid" ] && alive "$(cat "$d/pid")" "$n"; then
+    # Signal only processes shown to be this job's: while its run process lives, its child pid is still the job's
+    # (not yet reaped); without it, members of its process group that still run the job's script.
+    [ -e "$d/pid" ] || continue
+    pgid=$(cat "$d/pid")
+    if alive "$pgid" "$n"; then
       if [ -e "$d/child" ]; then kill -TERM -- "-$(cat "$d/child")" 2>/dev/null || kill -TERM "$(cat "$d/child")" 2>/dev/null; fi
-      kill -TERM -- "-$(cat "$d/pid")" 2>/dev/null
+      kill -TERM -- "-$pgid" 2>/dev/null
+    else
+      script=$(cat "$d/script")
+      for g in "$pgid" $(cat "$d/child" 2>/dev/null); do # `timeout` puts the job in a group of its own
+        for p in $(pgrep -g "$g" 2>/dev/null); do
+          if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$script"; then kill -TERM -- "-$g" 2>/dev/null; break; fi
+        done
+      done
     fi
   done
   ;;

@@ -1,10 +1,11 @@
 // The whole job path on the built-in `local` system: bundle, codec, store, local queue, runner, collect.
 import test from 'ava';
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { RemoteJob, runJob, JobFailedError, JobDiedError, JobCancelledError } from '../../src/index.ts';
+import { RemoteJob, runJob, JobFailedError, JobDiedError, JobCancelledError, JobStateError, WaitStoppedError } from '../../src/index.ts';
 import { add, sleepThenReturn, throwsCustom, envReport, printsAndReturns, readInputWriteOutput, richValues, exitsHard, returnsUncodable, leavesTimerOpen } from '../fixtures/ops/basic.ts';
 import { makeProject } from '../helpers/project.ts';
+import { cancelJobs } from '../../src/job/index.ts';
 
 // A process that exited but was not reaped (PID 1 of some containers never reaps) counts as gone.
 function isRunning(pid: number): boolean {
@@ -173,6 +174,40 @@ test('cancel kills the running job and its result is JobCancelledError', async (
   await new Promise((r) => setTimeout(r, 500));
   t.false(isRunning(pid), 'the job process group is gone');
   await ctx.close();
+});
+
+test('cancel still stops a job whose queue process was killed, and cleaning a live job is refused', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  const job = await RemoteJob.create({ op: sleepThenReturn, args: [60_000, 'never'] }, ctx);
+  await job.start(oneCore);
+  const d = join(p.root, 'xpr-local-queue', 'jobs', job.row!.schedulerId!);
+  for (let i = 0; i < 100 && !existsSync(join(d, 'child')); i++) await new Promise((r) => setTimeout(r, 100));
+  const child = Number(readFileSync(join(d, 'child'), 'utf8'));
+  await t.throwsAsync(job.clean(), { instanceOf: JobStateError, message: /cancel them first/ });
+  process.kill(Number(readFileSync(join(d, 'pid'), 'utf8')), 'SIGKILL'); // the queue's run process dies, the job runs on
+  t.true(isRunning(child));
+  await job.cancel();
+  await new Promise((r) => setTimeout(r, 500));
+  t.false(isRunning(child), 'the job itself is gone');
+  await job.clean();
+  t.is(job.state, 'cleaned');
+  await ctx.close();
+});
+
+test('closing the context ends a pending wait with WaitStoppedError and leaves the job running', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  const job = await RemoteJob.create({ op: sleepThenReturn, args: [60_000, 'never'] }, ctx);
+  await job.start(oneCore);
+  const waiting = job.result();
+  await new Promise((r) => setTimeout(r, 300));
+  await ctx.close();
+  await t.throwsAsync(waiting, { instanceOf: WaitStoppedError });
+  const again = p.context();
+  t.true(['submitted', 'queued', 'running'].includes(again.store.get(job.id!)!.state), 'the job was left alone');
+  await cancelJobs(again, [again.store.get(job.id!)!]);
+  await again.close();
 });
 
 test('the local queue never runs more jobs than the system has cores', async (t) => {

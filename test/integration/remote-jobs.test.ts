@@ -87,3 +87,20 @@ test('sge_ssh: cancel removes a queued or running job from the queue', async (t)
     await ctx.close();
   }
 });
+
+test('local_ssh: code files that vanished from the run dir (a scratch purge) are sent again before the next submit', async (t) => {
+  const c = clusterEnv(t, []);
+  if (!c) return;
+  const p = clusterProject(c);
+  const ctx = p.context();
+  try {
+    const opts = { system: 'local_ssh', resources: res, partialNode: true, checkIntervalS: 1, context: ctx } as const;
+    t.is(await runJob({ op: add, args: [1, 1], ...opts }), 2);
+    const session = await ctx.session('local_ssh');
+    const wiped = await session.transport.exec(['rm', '-rf', `${session.base}/_code`]);
+    t.is(wiped.code, 0);
+    t.is(await runJob({ op: add, args: [1, 2], ...opts }), 3, 'the runner and the bundle were staged again');
+  } finally {
+    await ctx.close();
+  }
+});
