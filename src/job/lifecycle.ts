@@ -71,7 +71,8 @@ async function foreignSession(ctx: XprContext, sys: string, rows: readonly JobRo
   }
 }
 
-function groupRows(rows: readonly JobRow[]): Map<string, JobRow[]> {
+// Rows grouped by the system they belong to, in first-seen order.
+export function groupBySystem(rows: readonly JobRow[]): Map<string, JobRow[]> {
   const m = new Map<string, JobRow[]>();
   for (const r of rows) m.set(r.system, [...(m.get(r.system) ?? []), r]);
   return m;
@@ -109,7 +110,7 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
   try {
     // An unsubmitted job found under the same key may belong to another system: it goes ahead where it was made,
     // since its script and run dir were written for that system.
-    for (const [sys, rows] of groupRows(toSubmit.map((s) => s.row))) {
+    for (const [sys, rows] of groupBySystem(toSubmit.map((s) => s.row))) {
       const target = sys === system.name ? session : await foreignSession(ctx, sys, rows, system.name);
       if (target !== session) writeCodeFiles(target, bundles, runner);
       await stageAndSubmit(ctx, target, rows, bundles, runner, lap);
@@ -264,7 +265,7 @@ async function stageAndSubmit(
     const unsent = needed.filter((f) => !ctx.store.hasStagedCode(place, f));
     const vanished = await stageJobs(session, toStage.map((r) => ({ id: r.id })), unsent, needed);
     if (vanished.length) await stageJobs(session, [], vanished);
-    if (!session.sharesFs) ctx.store.markStagedCode(place, needed);
+    if (!session.sharesFs && unsent.length) ctx.store.markStagedCode(place, unsent);
     for (const r of toStage) ctx.store.transition(r.id, 'staged');
     lap(`${toStage.length} job dir(s) staged`);
   }

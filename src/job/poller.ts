@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ENDED_STATES, LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import type { XprContext } from './context.ts';
 import type { SystemSession } from './session.ts';
-import { pollJobs, fetchJobs, type FetchRequest } from './system-ops.ts';
+import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest } from './system-ops.ts';
 import { decideJobState } from './decide.ts';
 import { copyOutputFiles } from './collect.ts';
 import { JobWaitTimeoutError, WaitStoppedError } from './errors.ts';
@@ -155,14 +155,11 @@ export class Poller {
     const after: Array<() => Promise<void>> = [];
     for (const row of rows) {
       const files = outcome.files.get(row.id);
+      // An id only the job dir knows is adopted; one that cannot be read stays unknown (the grace rule handles it).
       let schedulerId = row.schedulerId;
-      if (schedulerId === null && files?.schedulerIdRaw) {
-        try {
-          schedulerId = this.#session.scheduler.parseSubmitOutput(files.schedulerIdRaw);
-          store.setSchedulerId(row.id, schedulerId);
-        } catch {
-          // leave it unknown; the grace rule below handles it
-        }
+      if (schedulerId === null) {
+        schedulerId = recordedSchedulerId(this.#session, files);
+        if (schedulerId !== null) store.setSchedulerId(row.id, schedulerId);
       }
       const decision = decideJobState({
         state: row.state === 'died' ? 'running' : row.state,

@@ -5,9 +5,9 @@ import { LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import { JobFiles, type ItemRecord } from '../runner/contract.ts';
 import { defaultContext, type XprContext } from './context.ts';
 import { prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
-import { startJobs, type StartOptions } from './lifecycle.ts';
+import { startJobs, groupBySystem, type StartOptions } from './lifecycle.ts';
 import type { WaitOptions } from './poller.ts';
-import { cancelInQueue, pollJobs, removeJobDirs } from './system-ops.ts';
+import { cancelInQueue, pollJobs, recordedSchedulerId, removeJobDirs } from './system-ops.ts';
 import { readResult, readJobError, readItemRecords, readTail } from './collect.ts';
 import { JobFailedError, JobDiedError, JobCancelledError } from './errors.ts';
 import { XprError } from '../errors.ts';
@@ -150,12 +150,8 @@ export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Prom
     if (unknown.length) {
       const { files } = await pollJobs(session, unknown.map((r) => ({ id: r.id, schedulerId: null })));
       for (const r of unknown) {
-        const raw = files.get(r.id)?.schedulerIdRaw;
-        try {
-          if (raw) ids.push(session.scheduler.parseSubmitOutput(raw));
-        } catch {
-          ctx.logger.warn(`job ${r.id}: its recorded submit output ${JSON.stringify(raw)} names no queue id; nothing to cancel in the queue`);
-        }
+        const id = recordedSchedulerId(session, files.get(r.id));
+        if (id !== null) ids.push(id);
       }
     }
     await cancelInQueue(session, ids);
@@ -167,7 +163,7 @@ export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Prom
 // never leaves a reusable row pointing at deleted files. Live jobs are refused: cancel them first.
 export async function cleanJobs(ctx: XprContext, rows: readonly JobRow[]): Promise<void> {
   const current = rows.map((r) => ctx.store.get(r.id) ?? r);
-  const live = current.filter((r) => (LIVE_STATES as readonly string[]).includes(r.state));
+  const live = current.filter((r) => LIVE_STATES.includes(r.state));
   if (live.length) throw new JobStateError(live[0]!.id, live[0]!.state, 'clean', `${live.length} live job(s) selected: cancel them first`);
   for (const [system, group] of groupBySystem(current)) {
     for (const r of group) ctx.store.transition(r.id, 'cleaned');
@@ -175,10 +171,4 @@ export async function cleanJobs(ctx: XprContext, rows: readonly JobRow[]): Promi
     await removeJobDirs(session, group.map((r) => r.id));
     for (const r of group) rmSync(r.stageDir, { recursive: true, force: true });
   }
-}
-
-function groupBySystem(rows: readonly JobRow[]): Map<string, JobRow[]> {
-  const m = new Map<string, JobRow[]>();
-  for (const r of rows) m.set(r.system, [...(m.get(r.system) ?? []), r]);
-  return m;
 }

@@ -204,9 +204,20 @@ function safeKind(abs: string): string {
   }
 }
 
+// Digests by path, valid while the file's size, mtime and inode are unchanged: a call chunked into many jobs reads
+// each input file once, not once per job.
+const digests = new Map<string, { stamp: string; sha256: Promise<string> }>();
+
 function sha256File(path: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
+  const st = statSync(path);
+  const stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  const hit = digests.get(path);
+  if (hit?.stamp === stamp) return hit.sha256;
+  const sha256 = new Promise<string>((resolvePromise, reject) => {
     const h = createHash('sha256');
     createReadStream(path).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolvePromise(h.digest('hex')));
   });
+  digests.set(path, { stamp, sha256 });
+  sha256.catch(() => digests.delete(path));
+  return sha256;
 }

@@ -131,6 +131,16 @@ export interface JobFileFlags {
   missing: boolean;
 }
 
+// The queue id a job dir recorded at submission (read back after a lost submit answer), or null if none can be read.
+export function recordedSchedulerId(session: SystemSession, flags: JobFileFlags | undefined): string | null {
+  if (!flags?.schedulerIdRaw) return null;
+  try {
+    return session.scheduler.parseSubmitOutput(flags.schedulerIdRaw);
+  } catch {
+    return null;
+  }
+}
+
 export interface PollOutcome {
   queue: Map<string, QueueStatus>;
   files: Map<string, JobFileFlags>;

@@ -11,8 +11,6 @@ import { parseHostSpec, parseProxyJump, resolveSshHost, type LoadedSshConfig, ty
 
 export interface ConnectSettings {
   sshConfig: LoadedSshConfig;
-  /** `-F file` when the config is not the default one (for the commands quoted in messages). */
-  sshConfigArgs: string[];
   homeDir: string;
   /** Replaces the known_hosts files of every hop. */
   knownHostsFiles: string[] | null;
@@ -66,7 +64,7 @@ async function openResolved(spec: string, resolved: ResolvedSshHost, s: ConnectS
       jumps.push(...jump.jumps, jump.client);
       sock = await forwardTo(jump.client, resolved.hostName, resolved.port);
     }
-    const client = await connectOne(spec, resolved, s, sock);
+    const client = await connectOne(resolved, s, sock);
     return { client, jumps, resolved };
   } catch (e) {
     for (const j of jumps.reverse()) j.end();
@@ -80,7 +78,7 @@ function forwardTo(jump: ClientType, host: string, port: number): Promise<Duplex
   });
 }
 
-function connectOne(spec: string, r: ResolvedSshHost, s: ConnectSettings, sock: Duplex | undefined): Promise<ClientType> {
+function connectOne(r: ResolvedSshHost, s: ConnectSettings, sock: Duplex | undefined): Promise<ClientType> {
   const knownHostsFiles = s.knownHostsFiles ?? [...r.userKnownHostsFiles, ...r.globalKnownHostsFiles];
   const entries = loadKnownHosts(knownHostsFiles);
   const hostKeyName = hostKeyNameFor(r.hostName, r.port, r.hostKeyAlias);

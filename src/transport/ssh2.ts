@@ -192,7 +192,6 @@ export class Ssh2Transport implements Transport {
     const known = o.knownHostsPath === undefined ? null : Array.isArray(o.knownHostsPath) ? o.knownHostsPath : [o.knownHostsPath];
     this.#settings = {
       sshConfig: loadSshConfig(configFiles, homeDir),
-      sshConfigArgs: o.sshConfigPath ? ['-F', o.sshConfigPath] : [],
       homeDir,
       knownHostsFiles: known,
       identityFiles: o.identityFiles ?? null,
