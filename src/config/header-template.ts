@@ -6,6 +6,8 @@ export const HEADER_TEMPLATE_KEYS = ['id', 'max_time', 'max_time_HMS', 'partitio
 
 // Problem with one template line (unknown name, unbalanced brace), or null when it renders with HEADER_TEMPLATE_KEYS.
 export function checkHeaderTemplate(line: string): string | null {
+  // A line break would end the header line and start a command of the job script.
+  if (/[\r\n]/.test(line)) return 'a header line must not contain a line break (the rest would run as a command in the job script)';
   let i = 0;
   while (i < line.length) {
     const ch = line[i];

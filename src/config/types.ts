@@ -38,6 +38,12 @@ export interface SystemConfig {
   remshCmd: string[] | null;
   /** Command that runs Node.js on the compute nodes (`node_cmd`). @default "node" */
   nodeCmd: string;
+  /** Most jobs of this project in the queue (submitted, queued or running) at once (`max_queued_jobs`); absent = no limit. */
+  maxQueuedJobs?: number;
+  /** Submit the jobs of one autoparallelize call as job arrays (`arrays`). @default false */
+  arrays?: boolean;
+  /** Most tasks per array (`max_array_size`). @default 1001 (Slurm), 75000 (SGE), 10000 (PBS) */
+  maxArraySize?: number;
 }
 
 export interface XprConfig {

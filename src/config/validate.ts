@@ -12,7 +12,7 @@ import { splitShellWords } from './shell-words.ts';
 import type { PartitionSpec, SchedulerKind, SystemConfig } from './types.ts';
 
 export const SYSTEM_KEYS = ['host', 'scheduler', 'partitions', 'queues', 'header', 'no_default_header', 'script_exec',
-  'pre_submit_cmds', 'commands', 'rundir', 'remsh_cmd', 'node_cmd'];
+  'pre_submit_cmds', 'commands', 'rundir', 'remsh_cmd', 'node_cmd', 'max_queued_jobs', 'arrays', 'max_array_size'];
 export const PARTITION_KEYS = ['num_cores', 'max_time', 'max_mem', 'partition', 'header'];
 const SCHEDULERS: SchedulerKind[] = ['local', 'slurm', 'sge', 'pbs'];
 
@@ -69,6 +69,8 @@ function unitValue<T>(value: unknown, at: string[], r: Reporter, read: (v: unkno
   }
 }
 
+const UNSAFE_PARTITION = /[\s\x00-\x1f\x7f'"`$;&|<>\\]/;
+
 function validatePartition(name: string, raw: unknown, at: string[], r: Reporter): PartitionSpec | null {
   if (!isJsonObject(raw)) {
     r.add(at, `expected an object with num_cores, max_time and max_mem (use "_DELETE_" to remove an inherited partition); found ${show(raw)}`);
@@ -91,6 +93,10 @@ function validatePartition(name: string, raw: unknown, at: string[], r: Reporter
   const schedulerName = raw.partition ?? name;
   if (typeof schedulerName !== 'string' || schedulerName === '') {
     r.add([...at, 'partition'], `expected a non-empty string (the name the scheduler knows); found ${show(raw.partition)}`);
+  } else if (UNSAFE_PARTITION.test(schedulerName)) {
+    // It fills {partition} in header lines: a space would add scheduler options, a line break a shell command.
+    r.add([...at, 'partition'], `a partition name is one word without spaces, line breaks, quotes or shell characters ($ \` ; & | < > \\); found ${show(schedulerName)}` +
+      (raw.partition === undefined ? ' (the partition key is used as the name; set "partition" to the name the scheduler knows)' : ''));
   }
   const header = r.stringList(raw.header, [...at, 'header'], checkHeaderTemplate);
   if (r.ctx.problems.length > before) return null;
@@ -120,6 +126,32 @@ function validatePartitions(raw: JsonObject, at: string[], scheduler: unknown, r
   return Object.entries(value)
     .map(([name, spec]) => validatePartition(name, spec, [...at, key, name], r))
     .filter((p): p is PartitionSpec => p !== null);
+}
+
+// `max_queued_jobs`: a whole number >= 1, or null / absent for no limit.
+function maxQueuedJobs(raw: JsonObject, at: string[], r: Reporter): { maxQueuedJobs?: number } {
+  const value = raw.max_queued_jobs;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    r.add([...at, 'max_queued_jobs'], `expected a whole number of jobs >= 1 (most jobs in the queue at once), or null for no limit; found ${show(value)}`);
+    return {};
+  }
+  return { maxQueuedJobs: value };
+}
+
+// `arrays` (true/false) and `max_array_size` (a whole number >= 1), both optional.
+function arraySettings(raw: JsonObject, at: string[], r: Reporter): { arrays?: boolean; maxArraySize?: number } {
+  const out: { arrays?: boolean; maxArraySize?: number } = {};
+  if (raw.arrays !== undefined) {
+    if (typeof raw.arrays === 'boolean') out.arrays = raw.arrays;
+    else r.add([...at, 'arrays'], `expected true or false (submit the jobs of one call as job arrays); found ${show(raw.arrays)}`);
+  }
+  const n = raw.max_array_size;
+  if (n !== undefined) {
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 1) out.maxArraySize = n;
+    else r.add([...at, 'max_array_size'], `expected a whole number >= 1 (most tasks in one job array); found ${show(n)}`);
+  }
+  return out;
 }
 
 function optionalString(raw: JsonObject, key: string, at: string[], r: Reporter, fallback: string): string {
@@ -206,6 +238,8 @@ export function validateSystem(name: string, raw: unknown, ctx: ValidateContext)
     rundir: normalizeRundir(raw, typeof host === 'string' ? host : null, at, r, ctx.homeDir),
     remshCmd: remshArgv(raw, typeof host === 'string' ? host : null, at, r, ctx.env),
     nodeCmd: optionalString(raw, 'node_cmd', at, r, 'node'),
+    ...maxQueuedJobs(raw, at, r),
+    ...arraySettings(raw, at, r),
   };
   return ctx.problems.length > before ? null : system;
 }

@@ -2,6 +2,6 @@
 // Everything above (job, cli) goes through these exports.
 export { JobStore, STORE_FILE, type JobRow, type NewJob, type JobEvent, type JobFilter, type ItemResult } from './store.ts';
 export { type JobState, JOB_STATES, REUSABLE_STATES, LIVE_STATES, ENDED_STATES, isLegalTransition } from './states.ts';
-export { StoreError } from './errors.ts';
+export { StoreError, StoreLockedError, StoreCorruptError } from './errors.ts';
 export { isStale as isStaleLock, lockOwner } from './write-lock.ts';
 export { isNetworkFilesystem, filesystemType, filesystemTypeIn, isNetworkType } from './fs-kind.ts';

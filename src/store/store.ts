@@ -8,7 +8,7 @@ import { MIGRATIONS } from './migrations.ts';
 import { isLegalTransition, REUSABLE_STATES, type JobState } from './states.ts';
 import { isNetworkFilesystem } from './fs-kind.ts';
 import { withLockDir } from './write-lock.ts';
-import { StoreError } from './errors.ts';
+import { StoreError, storeFailure } from './errors.ts';
 
 export const STORE_FILE = 'xpr-jobs.sqlite';
 
@@ -70,33 +70,46 @@ export class JobStore {
   readonly isNetworkFs: boolean;
   readonly #db: Database.Database;
   readonly #lockDir: string;
+  readonly #busyTimeoutMs: number;
+  readonly #lockTimeoutMs: number;
 
-  private constructor(path: string, db: Database.Database, isNetworkFs: boolean) {
+  private constructor(path: string, db: Database.Database, isNetworkFs: boolean, timeouts: { busyMs: number; lockMs: number }) {
     this.path = path;
     this.#db = db;
     this.isNetworkFs = isNetworkFs;
     this.#lockDir = `${path}.writelock`;
+    this.#busyTimeoutMs = timeouts.busyMs;
+    this.#lockTimeoutMs = timeouts.lockMs;
   }
 
   /**
    * Open (creating if needed) the store in a project root and bring its schema up to date.
    * `networkFs` overrides the detection (XPR_STORE_NETWORK_FS=1 does the same for users whose mount is not recognised).
+   * `busyTimeoutMs`: how long a write waits for another writer (SQLite lock, or the lock dir on a network filesystem)
+   * before failing with StoreLockedError. @default 15 s (SQLite), 60 s (lock dir)
    */
-  static open(projectRoot: string, opts: { networkFs?: boolean } = {}): JobStore {
+  static open(projectRoot: string, opts: { networkFs?: boolean; busyTimeoutMs?: number } = {}): JobStore {
     mkdirSync(projectRoot, { recursive: true, mode: 0o700 });
     const path = join(projectRoot, STORE_FILE);
     const networkFs = opts.networkFs ?? (process.env.XPR_STORE_NETWORK_FS === '1' || isNetworkFilesystem(projectRoot));
+    const timeouts = { busyMs: opts.busyTimeoutMs ?? 15_000, lockMs: opts.busyTimeoutMs ?? 60_000 };
     let db: Database.Database;
     try {
-      db = new Database(path, { timeout: 15_000 });
+      db = new Database(path, { timeout: timeouts.busyMs });
       db.pragma(networkFs ? 'journal_mode = DELETE' : 'journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
     } catch (err) {
-      throw new StoreError(`Cannot open the job store ${path}: ${(err as Error).message}`, path, { cause: err });
+      const known = storeFailure(path, err, timeouts.busyMs);
+      throw known !== err ? known : new StoreError(`Cannot open the job store ${path}: ${(err as Error).message}`, path, { cause: err });
     }
-    const store = new JobStore(path, db, networkFs);
-    store.#migrate();
+    const store = new JobStore(path, db, networkFs, timeouts);
+    try {
+      store.#migrate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     return store;
   }
 
@@ -107,7 +120,16 @@ export class JobStore {
   // Run fn in one BEGIN IMMEDIATE transaction (and under the writer lock on network filesystems).
   #write<T>(fn: () => T): T {
     const tx = this.#db.transaction(fn);
-    return this.isNetworkFs ? withLockDir(this.#lockDir, () => tx.immediate()) : tx.immediate();
+    return this.#read(() => (this.isNetworkFs ? withLockDir(this.#lockDir, () => tx.immediate(), this.#lockTimeoutMs) : tx.immediate()));
+  }
+
+  // Run fn, turning a locked or damaged database into a StoreError that names the file and what to do.
+  #read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw storeFailure(this.path, err, this.isNetworkFs ? this.#lockTimeoutMs : this.#busyTimeoutMs);
+    }
   }
 
   #migrate(): void {
@@ -168,14 +190,14 @@ export class JobStore {
 
   #findReusable(cacheKey: string): JobRow | undefined {
     const marks = REUSABLE_STATES.map(() => '?').join(', ');
-    const raw = this.#db
+    const raw = this.#read(() => this.#db
       .prepare(`SELECT * FROM jobs WHERE cache_key = ? AND state IN (${marks}) ORDER BY created_at DESC, rowid DESC LIMIT 1`)
-      .get(cacheKey, ...REUSABLE_STATES) as RawJob | undefined;
+      .get(cacheKey, ...REUSABLE_STATES)) as RawJob | undefined;
     return raw && toRow(raw);
   }
 
   get(id: string): JobRow | undefined {
-    const raw = this.#db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as RawJob | undefined;
+    const raw = this.#read(() => this.#db.prepare('SELECT * FROM jobs WHERE id = ?').get(id)) as RawJob | undefined;
     return raw && toRow(raw);
   }
 
@@ -199,7 +221,7 @@ export class JobStore {
       params.push(filter.cacheKey);
     }
     const sql = `SELECT * FROM jobs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid`;
-    return (this.#db.prepare(sql).all(...params) as RawJob[]).map(toRow);
+    return (this.#read(() => this.#db.prepare(sql).all(...params)) as RawJob[]).map(toRow);
   }
 
   /**
@@ -244,7 +266,7 @@ export class JobStore {
   }
 
   events(id: string): JobEvent[] {
-    const rows = this.#db.prepare('SELECT * FROM events WHERE job_id = ? ORDER BY seq').all(id) as Array<{
+    const rows = this.#read(() => this.#db.prepare('SELECT * FROM events WHERE job_id = ? ORDER BY seq').all(id)) as Array<{
       seq: number; job_id: string; at: number; from_state: JobState | null; to_state: JobState; detail: string | null;
     }>;
     return rows.map((r) => ({ seq: r.seq, jobId: r.job_id, at: r.at, fromState: r.from_state, toState: r.to_state, detail: r.detail }));
@@ -265,13 +287,15 @@ export class JobStore {
   // Per-item results already stored, for the given item keys (one read transaction, so 10 000 lookups stay fast).
   getItemResults(itemKeys: readonly string[]): Map<string, ItemResult> {
     const out = new Map<string, ItemResult>();
-    const stmt = this.#db.prepare('SELECT item_key, job_id, ok, payload FROM item_results WHERE item_key = ?');
-    this.#db.transaction(() => {
-      for (const key of itemKeys) {
-        const r = stmt.get(key) as { item_key: string; job_id: string; ok: number; payload: string } | undefined;
-        if (r) out.set(key, { itemKey: r.item_key, jobId: r.job_id, ok: r.ok === 1, payload: r.payload });
-      }
-    })();
+    this.#read(() => {
+      const stmt = this.#db.prepare('SELECT item_key, job_id, ok, payload FROM item_results WHERE item_key = ?');
+      this.#db.transaction(() => {
+        for (const key of itemKeys) {
+          const r = stmt.get(key) as { item_key: string; job_id: string; ok: number; payload: string } | undefined;
+          if (r) out.set(key, { itemKey: r.item_key, jobId: r.job_id, ok: r.ok === 1, payload: r.payload });
+        }
+      })();
+    });
     return out;
   }
 
@@ -301,7 +325,7 @@ export class JobStore {
   }
 
   getCall(callKey: string): Record<string, unknown> | undefined {
-    const r = this.#db.prepare('SELECT details FROM calls WHERE call_key = ?').get(callKey) as { details: string } | undefined;
+    const r = this.#read(() => this.#db.prepare('SELECT details FROM calls WHERE call_key = ?').get(callKey)) as { details: string } | undefined;
     return r && (JSON.parse(r.details) as Record<string, unknown>);
   }
 

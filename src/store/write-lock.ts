@@ -19,7 +19,10 @@ export function withLockDir<T>(lockDir: string, fn: () => T, timeoutMs = 60_000)
         rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the lock ${lockDir}; if no xpr process is running, remove it (xpr db-unlock)`);
+      if (Date.now() > deadline) {
+        const err = new Error(`timed out after ${timeoutMs} ms waiting for the writer lock ${lockDir}, held by ${lockOwner(lockDir) ?? 'an unrecorded writer'}`);
+        throw Object.assign(err, { code: 'XPR_LOCK_TIMEOUT' });
+      }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }

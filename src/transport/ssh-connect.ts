@@ -114,6 +114,8 @@ function connectOne(r: ResolvedSshHost, s: ConnectSettings, sock: Duplex | undef
   };
   return new Promise((resolve, reject) => {
     const onError = (err: Error & { level?: string }) => {
+      // ssh2 may emit a second error (a reset, then "Connection lost before handshake"): unheard, it would crash the process.
+      client.on('error', () => undefined);
       client.removeListener('ready', onReady);
       client.end();
       if (refusal) reject(refusal);
