@@ -1,4 +1,4 @@
-// Binary values (typed arrays, ArrayBuffer, DataView, Buffer) as base64 of their bytes, little-endian everywhere.
+// Binary values (typed arrays, ArrayBuffer, DataView, Buffer): their little-endian bytes and base64 text, streamed in chunks.
 // Owns the binary tag names; the writer and reader ask here and know nothing about element types.
 import { Buffer } from 'node:buffer';
 import { endianness } from 'node:os';
@@ -23,21 +23,54 @@ type TypedArrayTag = keyof typeof typedArrays;
 /** Every binary tag, in the order a reader lists them; `numbers` is a long plain number[] packed as float64. */
 export const binaryTags: readonly string[] = ['numbers', 'buffer', 'arraybuffer', 'dataview', ...Object.keys(typedArrays)];
 
-/** Tag and base64 bytes of a binary value. */
-export interface BinaryParts {
+/** Tag and little-endian bytes of a binary value (a view of the value's own memory on little-endian hosts). */
+export interface BinaryBytes {
   tag: string;
-  base64: string;
+  bytes: Buffer;
 }
 
-// Tag and base64 of a binary value whose prototype is `proto`, or undefined when it is not one.
-export function binaryParts(value: object, proto: object): BinaryParts | undefined {
+// Tag and bytes of a binary value whose prototype is `proto`, or undefined when it is not one.
+export function binaryBytes(value: object, proto: object): BinaryBytes | undefined {
   const tag = binaryTagOf(value, proto);
-  return tag === undefined ? undefined : { tag, base64: littleEndianBytes(value).toString('base64') };
+  return tag === undefined ? undefined : { tag, bytes: littleEndianBytes(value) };
 }
 
 // A plain number[] as the `numbers` tag: its float64 bytes, exact and much faster than number text.
-export function packedNumbers(items: number[]): BinaryParts {
-  return { tag: 'numbers', base64: littleEndianBytes(Float64Array.from(items)).toString('base64') };
+export function packedNumbers(items: number[]): BinaryBytes {
+  return { tag: 'numbers', bytes: littleEndianBytes(Float64Array.from(items)) };
+}
+
+/** Length of the padded base64 text of `byteLength` bytes. */
+export function base64Length(byteLength: number): number {
+  return Math.ceil(byteLength / 3) * 4;
+}
+
+// Input bytes per base64 chunk: a multiple of 3 (so chunks join without padding) small enough that the chunk's text
+// and its copy stay in the CPU cache; 48 KiB is about 2x faster than one base64 string for 100 MB.
+const chunkBytes = 3 << 14;
+
+/** A reusable output buffer for base64Chunks (one per sink; not shared between concurrent walks). */
+export function base64Scratch(): Buffer {
+  return Buffer.allocUnsafe(base64Length(chunkBytes));
+}
+
+// Calls `emit` with the base64 text of `bytes` as ASCII bytes, chunk by chunk (views of `scratch`, valid only during
+// the call), never building the whole text: exactly the bytes of `bytes.toString('base64')`, in order.
+export function base64Chunks(bytes: Buffer, scratch: Buffer, emit: (chunk: Buffer) => void): void {
+  for (let start = 0; start < bytes.length; start += chunkBytes) {
+    const end = Math.min(bytes.length, start + chunkBytes);
+    const written = scratch.write(bytes.toString('base64', start, end), 0, 'latin1');
+    emit(scratch.subarray(0, written));
+  }
+}
+
+// Writes the base64 text of `bytes` into `out` at `offset`, chunk by chunk with no whole-text string; returns its length.
+export function base64Into(bytes: Buffer, out: Buffer, offset: number): number {
+  let at = offset;
+  for (let start = 0; start < bytes.length; start += chunkBytes) {
+    at += out.write(bytes.toString('base64', start, Math.min(bytes.length, start + chunkBytes)), at, 'latin1');
+  }
+  return at - offset;
 }
 
 // True when `tag` names a binary value.

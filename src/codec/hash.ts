@@ -1,16 +1,43 @@
-// Content hashes: sha256 of the canonical encoding, streamed into the hash, and short base32 ids from a digest.
-// The ids use the RFC 4648 alphabet in lower case (a-z, 2-7), no padding: safe as a scheduler job name part.
+// Content hashes: sha256 of the canonical encoding streamed into the hash, binary values as their raw bytes (never a
+// string or a copy), and short base32 ids from a digest.
+import type { Buffer } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
-import { writePayload, type TextSink } from './writer.ts';
+import { base64Chunks, base64Scratch, type BinaryBytes } from './binary.ts';
+import { StringSink, writePayload, type TextSink } from './writer.ts';
 
 const base32Alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
 const hexDigest = /^(?:[0-9a-fA-F]{2})+$/;
 const flushChars = 1 << 16;
 
-// Feeds text to a hash in chunks of about 64 K characters instead of building one string.
+// Feeds text to a hash in chunks of about 64 K characters instead of building one string. A binary value goes in as
+// `{"$t":"raw","type":<tag>,"length":<n>,"bytes":` + its n raw bytes + `}` (the length makes the stream unambiguous),
+// so hashing 100 MB of bytes costs one pass of sha256 over them. A long number[] (`numbers`) is plain data and keeps
+// its format-1 text (base64 chunks made in a small reused buffer), so its hash is unchanged.
 class HashSink implements TextSink {
   private pending = '';
+  private scratch: Buffer | undefined;
+  private readonly update = (chunk: Buffer): void => void this.hash.update(chunk);
   constructor(private readonly hash: Hash) {}
+
+  binary({ tag, bytes }: BinaryBytes): void {
+    if (tag !== 'numbers') {
+      this.write(`{"$t":"raw","type":"${tag}","length":${bytes.length},"bytes":`);
+      this.flush();
+      this.hash.update(bytes);
+      this.write('}');
+      return;
+    }
+    this.write(`{"$t":"${tag}","v":"`);
+    this.flush();
+    this.scratch ??= base64Scratch();
+    base64Chunks(bytes, this.scratch, this.update);
+    this.write('"}');
+  }
+
+  // Map entries and Set elements are sorted by their text, so they are written (and hashed) as format-1 text.
+  fork(): StringSink {
+    return new StringSink();
+  }
 
   write(text: string): void {
     if (text.length >= flushChars) {
@@ -28,7 +55,8 @@ class HashSink implements TextSink {
   }
 }
 
-// sha256 of canonicalEncode(value) as lowercase hex, computed without materialising the whole text.
+// sha256 of the canonical form as lowercase hex: that of canonicalEncode(value) for plain data; binary values go in as
+// raw bytes (see HashSink). Computed without materialising the whole text.
 export function canonicalHash(value: unknown, rootPath = 'value'): string {
   const hash = createHash('sha256');
   const sink = new HashSink(hash);

@@ -5,9 +5,10 @@
 export const JobFiles = {
   /** RunnerSpec (JSON), written by the driver. */
   spec: 'xpr-job.json',
-  /** Codec text of the argument list: the op's arguments (call mode) or the extra arguments after the batch (map mode). */
+  /** Codec payload of the argument list: the op's arguments (call mode) or the extra arguments after the batch (map
+   *  mode). A format-2 container (binary, despite the name kept for older runners); format-1 text in older job dirs. */
   input: 'xpr-input.json',
-  /** Map mode: codec text of the chunk's items. */
+  /** Map mode: codec payload of the chunk's items (as `input`). */
   itemsIn: 'xpr-items.json',
   /** Output file globs, one per line (declared output_files). */
   outputGlobs: 'xpr-output-files',
@@ -18,14 +19,16 @@ export const JobFiles = {
   /** The op's stdout and stderr, captured at the file-descriptor level. */
   stdout: '_xpr_stdout',
   stderr: '_xpr_stderr',
+  /** Written by a fetch on the system: output-glob matches that were not sent (symlinks, devices, fifos), one per line. */
+  refusedOutputs: '.xpr_refused_outputs',
   /** Batch-level stdout/stderr of the queueing system. */
   schedStdout: '_xpr_sched.out',
   schedStderr: '_xpr_sched.err',
-  /** Call mode: encoded return value. */
+  /** Call mode: encoded return value (format-2 container; format-1 text from older runners). */
   result: '_xpr_result',
-  /** Call mode: encoded thrown error (map mode: an error outside any item, e.g. the op failed to load). */
+  /** Call mode: encoded thrown error (map mode: an error outside any item, e.g. the op failed to load); as `result`. */
   error: '_xpr_error',
-  /** Map mode: one encoded ItemRecord per line, appended as each item finishes. */
+  /** Map mode: one encoded ItemRecord per line (format-1 text), appended as each item finishes. */
   items: '_xpr_items.jsonl',
   /** Exit code of the runner, written by the job script after post commands. */
   exit: '_xpr_exit',

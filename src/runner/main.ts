@@ -1,10 +1,10 @@
 // The program that runs inside a job on the compute node: decode inputs, run the op, write results atomically.
 // Bundled into one ESM file (bundle/runner-bundle.ts); needs only Node.js. Usage: node runner.mjs <job dir>
-import { readFileSync, writeFileSync, renameSync, appendFileSync } from 'node:fs';
+import { readFileSync, renameSync, appendFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { encode, decode } from '../codec/index.ts';
+import { encode, encodeChunks, decode, decodeBytes, writeChunksSync } from '../codec/index.ts';
 import { runPool, poolWorkerMain, type ItemOutcome } from '../autopara/pool.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
 
@@ -23,14 +23,14 @@ export async function runnerMain(): Promise<void> {
       throw new Error(`job spec version ${spec.version} is not supported by this runner (expects ${RUNNER_SPEC_VERSION})`);
     }
     const op = spec.mode === 'call' ? await loadOp(jobDir, spec) : null;
-    const args = decode(readFileSync(join(jobDir, JobFiles.input), 'utf8')) as unknown[];
+    const args = decodeBytes(readFileSync(join(jobDir, JobFiles.input))) as unknown[];
     if (op) await runCall(jobDir, op, args);
     else {
-      const items = decode(readFileSync(join(jobDir, JobFiles.itemsIn), 'utf8')) as unknown[];
+      const items = decodeBytes(readFileSync(join(jobDir, JobFiles.itemsIn))) as unknown[];
       await runMap(jobDir, spec, items, args);
     }
   } catch (err) {
-    writeAtomic(join(jobDir, JobFiles.error), encodeError(err));
+    writeAtomic(join(jobDir, JobFiles.error), encodeChunks(decode(encodeError(err)), 'error'));
     process.exitCode = 1;
   }
   // The outcome is on disk: end now, so a timer or socket the op left open cannot hold the job (and its
@@ -49,7 +49,7 @@ async function loadOp(jobDir: string, spec: RunnerSpec): Promise<Op> {
 
 async function runCall(jobDir: string, op: Op, args: unknown[]): Promise<void> {
   const value = await op(...args);
-  writeAtomic(join(jobDir, JobFiles.result), encode({ value }, 'result'));
+  writeAtomic(join(jobDir, JobFiles.result), encodeChunks({ value }, 'result'));
 }
 
 // Map mode: run the op over the chunk with the pool (WFL_NUM_PYTHON_SUBPROCESSES workers, default one per core of
@@ -71,7 +71,7 @@ async function runMap(jobDir: string, spec: RunnerSpec, items: unknown[], extraA
       appendFileSync(file, lines.join('\n') + '\n');
     },
   });
-  writeAtomic(join(jobDir, JobFiles.result), encode({ value: items.length }, 'result'));
+  writeAtomic(join(jobDir, JobFiles.result), encodeChunks({ value: items.length }, 'result'));
 }
 
 // Workers inside a job: WFL_NUM_PYTHON_SUBPROCESSES (or XPR_NUM_WORKERS) if set, else the cores per node.
@@ -104,8 +104,9 @@ function encodeError(err: unknown): string {
   }
 }
 
-function writeAtomic(path: string, text: string): void {
+// Result and error files are format-2 containers (binary values as raw bytes); item lines stay format-1 text.
+function writeAtomic(path: string, chunks: Uint8Array[]): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
+  writeChunksSync(tmp, chunks);
   renameSync(tmp, path);
 }

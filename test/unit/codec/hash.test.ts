@@ -41,11 +41,25 @@ test('a long number[], the same numbers as a Float64Array, and a number[] one el
 test('an Error and an object with the same fields', hashesDiffer, [new Error('m'), { name: 'Error', message: 'm' }]);
 test('errors differing only by name, cause or a prop', hashesDiffer, [new Error('m'), new TypeError('m'), new Error('m', { cause: 1 }), Object.assign(new Error('m'), { code: 1 })]);
 
-test('canonicalHash is the sha256 of canonicalEncode, also beyond one streamed chunk', (t) => {
+test('canonicalHash of plain data is the sha256 of canonicalEncode, also beyond one streamed chunk', (t) => {
   const small = { b: new Map([[2, 'x']]), a: -0 };
   const large = Array.from({ length: 20_000 }, (_, i) => ({ i, s: `item ${i}`, f: i / 7 }));
-  const huge = { list: large, bytes: new Float64Array(50_000).fill(Math.E) };
+  const huge = { list: large, numbers: Array.from({ length: 50_000 }, () => Math.E) };
   for (const value of [small, large, huge]) t.is(canonicalHash(value), sha256(canonicalEncode(value)));
+});
+
+test('a binary value is hashed as tag, element type, byte length and its raw bytes', (t) => {
+  const f = new Float64Array(50_000).fill(Math.E);
+  const raw = Buffer.from(f.buffer);
+  const expected = createHash('sha256')
+    .update(`{"xpr":1,"v":{"a":1,"f":{"$t":"raw","type":"f64","length":${raw.length},"bytes":`)
+    .update(raw)
+    .update('}}}')
+    .digest('hex');
+  t.is(canonicalHash({ f, a: 1 }), expected);
+  // The same bytes as another element type, or one byte shorter, are another key.
+  t.not(canonicalHash({ f: new Uint8Array(raw), a: 1 }), expected);
+  t.not(canonicalHash({ f: new Uint8Array(raw.subarray(1)), a: 1 }), canonicalHash({ f: new Uint8Array(raw), a: 1 }));
 });
 
 test('canonicalHash returns 64 lowercase hex digits', (t) => {
@@ -67,7 +81,9 @@ test('the canonical hash of a fixed value is pinned (a change here invalidates e
       '"m":{"$t":"map","v":[[1,{"$t":"undefined"}],[2,{"$t":"date","v":0}]]},"n":[1,{"$t":"number","v":"-0"},{"$t":"number","v":"NaN"},1.5e+300,{"$t":"bigint","v":"1180591620717411303424"}],' +
       '"s":{"$t":"set","v":["a","b"]},"x":{"$t":"object","v":{"$t":"esc","z":null,"é":true}}}}',
   );
-  t.is(canonicalHash(value), 'd9357a91256cb57af1f48c0d8e1a675962a8b367a9861dd1b2a93f33e5569045');
+  // Format 1 hashed `f` as its base64 text (d9357a91...); format 2 hashes its raw bytes.
+  t.is(canonicalHash(value), '5d39a27630e9c65ba47e14353b3a1c6dccc90ad3fa5c3866473c89b8e7493cc9');
+  t.is(canonicalHash({ ...value, f: [1, 2] }), sha256(canonicalEncode({ ...value, f: [1, 2] })));
 });
 
 test('hashToId matches the RFC 4648 base32 test vectors in lower case', (t) => {
