@@ -87,3 +87,26 @@ export function checkOutputFileName(name: string, argument: string): void {
     throw new SchedulerArgumentError(argument, name, 'a batch output file name must be non-empty, without spaces, quotes, $ or backslashes');
   }
 }
+
+/** The queue id of task `task` of array `arrayId` (as parseSubmitOutput gave it), in the form the queue's commands take. */
+export function arrayTaskId(kind: Exclude<SchedulerKind, 'local'>, arrayId: string, task: number): string {
+  switch (kind) {
+    case 'slurm': return `${arrayId}_${task}`;
+    case 'sge': return `${arrayId}.${task}`;
+    case 'pbs': return arrayId.replace('[]', `[${task}]`);
+  }
+}
+
+/** Array task numbers of a list such as `2-5,7` (Slurm) or `3-9:2,11` (SGE). */
+export function expandTaskList(list: string): number[] {
+  const out: number[] = [];
+  for (const part of list.split(',')) {
+    const m = /^(\d+)(?:-(\d+)(?::(\d+))?)?$/.exec(part.trim());
+    if (!m) continue;
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    const step = Math.max(1, Number(m[3] ?? 1));
+    for (let k = first; k <= last; k += step) out.push(k);
+  }
+  return out;
+}

@@ -1,6 +1,8 @@
 // The `local` scheduler: a real queue on the target machine, run by local-queue.sh (detached jobs, core slots,
 // walltime via `timeout`, records under a queue dir). Works the same with host null or over a transport.
-import type { Scheduler, JobScriptSpec, QueueStatus } from './types.ts';
+import type { Scheduler, JobScriptSpec, QueueStatus, FoundByName } from './types.ts';
+import { splitExitMarker, withExitMarker } from './common.ts';
+import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { SchedulerOutputError } from './errors.ts';
 
 export interface LocalSchedulerOptions {
@@ -60,7 +62,22 @@ export class LocalScheduler implements Scheduler {
   cancelArgv(schedulerIds: readonly string[]): string[] {
     return ['bash', this.#opts.queueScriptPath, 'cancel', this.#opts.queueDir, ...schedulerIds];
   }
+
+  /** Queue records whose job dir is named `name` (the job dir is `<base>/<xpr job id>`). */
+  findByNameArgvs(name: string): string[][] {
+    checkJobName(name);
+    return [withExitMarker(['sh', '-c', LOCAL_FIND_SCRIPT, 'sh', this.#opts.queueDir, name])];
+  }
+
+  parseFindByName(outputs: readonly string[], _name: string): FoundByName {
+    const out = splitExitMarker(outputs[0] ?? '');
+    if (out.rc !== 0) return notAnswered('the local queue', out);
+    return { ids: foundIds(out.text.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l))), answered: true };
+  }
 }
+
+/** Prints the record number of every queue record whose job dir ends in /$2 ($1: the queue dir). */
+const LOCAL_FIND_SCRIPT = 'for d in "$1"/jobs/*/; do [ -r "$d/jobdir" ] || continue; j=$(cat "$d/jobdir"); [ "${j##*/}" = "$2" ] && basename "$d"; done; exit 0';
 
 function mapLocalState(raw: string): QueueStatus['state'] {
   switch (raw) {

@@ -1,6 +1,7 @@
 // The PBS Professional / OpenPBS backend: `#PBS` job scripts, `qsub`, status from `qstat -f -F json -x` (PBS Pro
 // >= 14; -x includes finished jobs with their Exit_status), `qdel`. Job ids are used as qsub prints them.
-import type { JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import type { FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { composeHeader, escapeTemplate, renderBatchScript, shellPath } from './header.ts';
 import {
   checkOutputFileName, checkSchedulerIds, describeSignal, outputLines, splitExitMarker, withExitMarker,
@@ -64,8 +65,10 @@ export class PbsScheduler implements Scheduler {
     return renderBatchScript(spec, composeHeader(spec, this.defaultHeader(spec)));
   }
 
-  submitArgv(_spec: JobScriptSpec): string[] {
-    return ['qsub', this.scriptName];
+  /** The job name on the command line (it beats any `#PBS -N` line): find-by-name relies on it. */
+  submitArgv(spec: JobScriptSpec): string[] {
+    checkJobName(spec.jobId);
+    return ['qsub', '-N', spec.jobId, this.scriptName];
   }
 
   /** The id exactly as qsub prints it, e.g. `1805770.pbs01` or `2152.edtb-01.mcp.alcf.anl.gov` (`123[].server` for arrays). */
@@ -106,6 +109,18 @@ export class PbsScheduler implements Scheduler {
   cancelArgv(schedulerIds: readonly string[]): string[] {
     checkSchedulerIds(schedulerIds, 'schedulerIds');
     return ['qdel', ...schedulerIds];
+  }
+
+  /** qselect -x (finished jobs too) -N NAME: the ids, one per line, as qsub prints them. */
+  findByNameArgvs(name: string): string[][] {
+    checkJobName(name);
+    return [withExitMarker(['qselect', '-x', '-N', name], { keepStderr: true })];
+  }
+
+  parseFindByName(outputs: readonly string[], _name: string): FoundByName {
+    const out = splitExitMarker(outputs[0] ?? '');
+    if (out.rc !== 0) return notAnswered('qselect', out);
+    return { ids: foundIds(outputLines(out.text).filter((l) => /^\d+(?:\[\d*\])?(?:\.[A-Za-z0-9_-]+)*$/.test(l))), answered: true };
   }
 }
 

@@ -1,9 +1,10 @@
 // The Son of Grid Engine / SGE backend: `#$` job scripts, `qsub -terse`, status from `qstat -xml` (waiting and
 // running jobs) plus `qacct` for the asked-about jobs qstat no longer lists (exit status), `qdel`.
-import type { JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import type { FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { composeHeader, escapeTemplate, renderBatchScript, shellPath } from './header.ts';
 import {
-  checkOutputFileName, checkSchedulerIds, describeSignal, outputLines, splitExitMarker, withExitMarker,
+  checkOutputFileName, checkSchedulerIds, describeSignal, expandTaskList, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
 
@@ -65,15 +66,18 @@ export class SgeScheduler implements Scheduler {
     return renderBatchScript(spec, composeHeader(spec, this.defaultHeader(spec)));
   }
 
-  submitArgv(_spec: JobScriptSpec): string[] {
-    return ['qsub', '-terse', this.scriptName];
+  /** The job name on the command line (it beats any `#$ -N` line): find-by-name relies on it. */
+  submitArgv(spec: JobScriptSpec): string[] {
+    checkJobName(spec.jobId);
+    return ['qsub', '-terse', '-N', spec.jobId, this.scriptName];
   }
 
   /** The job number; for an array job (`123.1-5:1`) the number `123`, which qstat, qacct and qdel all take. */
   parseSubmitOutput(stdout: string): string {
     const ids = new Set<string>();
     for (const line of outputLines(stdout)) {
-      const m = /^(\d+)(?:\.\d+-\d+:\d+)?$/.exec(line) ?? /^Your job(?:-array)? (\d+)\b.* has been submitted$/.exec(line);
+      const m = /^(\d+)(?:\.\d+-\d+:\d+)?$/.exec(line) ?? /^Your job(?:-array)? (\d+)\b.* has been submitted$/.exec(line)
+        ?? /^(\d+\.\d+)$/.exec(line); // one task of an array job, as xpr records it in the task's job dir
       if (m) ids.add(m[1]!);
     }
     if (ids.size === 1) return [...ids][0]!;
@@ -85,7 +89,8 @@ export class SgeScheduler implements Scheduler {
   statusArgvs(schedulerIds: readonly string[]): string[][] {
     if (schedulerIds.length === 0) return [];
     checkSchedulerIds(schedulerIds, 'schedulerIds');
-    return [withExitMarker(['qstat', '-xml']), ['sh', '-c', QACCT_SCRIPT, 'sh', ...schedulerIds]];
+    const numbers = [...new Set(schedulerIds.map((id) => id.split('.')[0]!))]; // array tasks `123.4`: qacct -j 123 once
+    return [withExitMarker(['qstat', '-xml']), ['sh', '-c', QACCT_SCRIPT, 'sh', ...numbers]];
   }
 
   parseStatus(outputs: readonly string[], schedulerIds: readonly string[]): Map<string, QueueStatus> {
@@ -98,6 +103,7 @@ export class SgeScheduler implements Scheduler {
     const listed = parseQstatXml(qstat.text, byNumber);
     const accounted = parseQacct(outputs[1] ?? '', byNumber);
     const answered = qstat.rc === 0;
+    const tasks = schedulerIds.some((id) => id.includes('.')) ? taskStatuses(qstat.text, outputs[1] ?? '') : new Map<string, QueueStatus>();
     const result = new Map<string, QueueStatus>();
     for (const [n, ids] of byNumber) {
       // qacct is asked only about jobs qstat did not list a moment later, so it is the newer word.
@@ -109,7 +115,11 @@ export class SgeScheduler implements Scheduler {
           reason: `qstat did not answer (${qstat.rc === null ? 'no exit code' : `exit code ${qstat.rc}`}${said ? `: ${said}` : ''})`,
         };
       }
-      if (status) for (const id of ids) result.set(id, { ...status, schedulerId: id });
+      for (const id of ids) {
+        // An array task (`123.4`) has its own state: its own qacct record, or the qstat entry listing its number.
+        const own = id.includes('.') ? tasks.get(id) ?? (answered ? undefined : status) : status;
+        if (own) result.set(id, { ...own, schedulerId: id });
+      }
     }
     return result;
   }
@@ -117,6 +127,34 @@ export class SgeScheduler implements Scheduler {
   cancelArgv(schedulerIds: readonly string[]): string[] {
     checkSchedulerIds(schedulerIds, 'schedulerIds');
     return ['qdel', ...schedulerIds];
+  }
+
+  /** qstat -xml (waiting and running jobs, with their names) and qacct -j NAME (finished ones). */
+  findByNameArgvs(name: string): string[][] {
+    checkJobName(name);
+    return [withExitMarker(['qstat', '-xml']), withExitMarker(['qacct', '-j', name])];
+  }
+
+  /** qstat must answer; qacct's "job name ... not found" (exit 1) just means no finished job has that name. */
+  parseFindByName(outputs: readonly string[], name: string): FoundByName {
+    const qstat = splitExitMarker(outputs[0] ?? '');
+    if (qstat.rc !== 0) return notAnswered('qstat', qstat);
+    const ids: string[] = [];
+    for (const m of qstat.text.matchAll(/<job_list\b[^>]*>([\s\S]*?)<\/job_list>/g)) {
+      const n = xmlText(m[1]!, 'JB_job_number');
+      if (n && /^\d+$/.test(n) && xmlText(m[1]!, 'JB_name') === name) ids.push(n);
+    }
+    const qacct = splitExitMarker(outputs[1] ?? '');
+    for (const block of qacct.text.split(/^={10,}\s*$/m)) {
+      const rec = new Map<string, string>();
+      for (const line of outputLines(block)) {
+        const m = /^(\w+)\s+(.*)$/.exec(line);
+        if (m) rec.set(m[1]!, m[2]!.trim());
+      }
+      const n = rec.get('jobnumber');
+      if (n && /^\d+$/.test(n) && rec.get('jobname') === name) ids.push(n);
+    }
+    return { ids: foundIds(ids), answered: true };
   }
 }
 
@@ -170,6 +208,28 @@ function parseQacct(text: string, wanted: ReadonlyMap<string, string[]>): Map<st
     found.set(n, prev && isTask ? combine(prev, status) : status); // a rerun job: the last record is the latest run
   }
   return found;
+}
+
+// The state of every array task `<number>.<task>` listed: from its own qacct record if it has one, else from the qstat
+// entry whose <tasks> (`3`, `3,4`, `5-9:1`) include it. A task neither lists ended or was deleted before it ran.
+function taskStatuses(qstatText: string, qacctText: string): Map<string, QueueStatus> {
+  const out = new Map<string, QueueStatus>();
+  for (const m of qstatText.matchAll(/<job_list\b[^>]*>([\s\S]*?)<\/job_list>/g)) {
+    const n = xmlText(m[1]!, 'JB_job_number');
+    const code = xmlText(m[1]!, 'state');
+    if (!n || !code) continue;
+    const reason = sgeReason(code, n);
+    for (const t of expandTaskList(xmlText(m[1]!, 'tasks') ?? '')) {
+      out.set(`${n}.${t}`, { schedulerId: `${n}.${t}`, state: sgeQueueState(code), rawState: code, ...(reason ? { reason } : {}) });
+    }
+  }
+  for (const block of qacctText.split(/^={10,}\s*$/m)) {
+    const n = /^jobnumber\s+(\d+)\s*$/m.exec(block)?.[1];
+    const t = /^taskid\s+(\d+)\s*$/m.exec(block)?.[1];
+    const status = n && t ? parseQacct(block, new Map([[n, [n]]])).get(n) : undefined;
+    if (status) out.set(`${n}.${t}`, { ...status, schedulerId: `${n}.${t}` });
+  }
+  return out;
 }
 
 const RANK: Record<QueueState, number> = { running: 3, queued: 2, unknown: 1, ended: 0 };

@@ -1,9 +1,10 @@
 // The Slurm backend: `#SBATCH` job scripts, `sbatch --parsable`, status from squeue (live jobs and recently
 // ended ones) plus sacct (exit codes, and jobs squeue has forgotten), `scancel`.
-import type { JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import type { FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { composeHeader, escapeTemplate, renderBatchScript } from './header.ts';
 import {
-  checkOutputFileName, checkSchedulerIds, describeSignal, outputLines, splitExitMarker, withExitMarker,
+  checkOutputFileName, checkSchedulerIds, describeSignal, expandTaskList, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
 
@@ -54,8 +55,10 @@ export class SlurmScheduler implements Scheduler {
     return renderBatchScript(spec, composeHeader(spec, this.defaultHeader(spec)));
   }
 
-  submitArgv(_spec: JobScriptSpec): string[] {
-    return ['sbatch', '--parsable', this.scriptName];
+  /** The job name on the command line (it beats any `#SBATCH --job-name` line): find-by-name relies on it. */
+  submitArgv(spec: JobScriptSpec): string[] {
+    checkJobName(spec.jobId);
+    return ['sbatch', '--parsable', `--job-name=${spec.jobId}`, this.scriptName];
   }
 
   parseSubmitOutput(stdout: string): string {
@@ -112,6 +115,35 @@ export class SlurmScheduler implements Scheduler {
     checkSchedulerIds(schedulerIds, 'schedulerIds');
     return ['scancel', ...schedulerIds];
   }
+
+  /** squeue (live jobs and those ended within MinJobAge) and sacct (older ones; it may lag behind a new job). */
+  findByNameArgvs(name: string): string[][] {
+    checkJobName(name);
+    return [
+      withExitMarker(['squeue', '--noheader', '-t', 'all', `--name=${name}`, '-o', '%i']),
+      withExitMarker(['sacct', '-n', '-X', '-P', '-S', 'now-30days', `--name=${name}`, '-o', 'JobID,JobName,State']),
+    ];
+  }
+
+  /** squeue must answer; sacct adds what squeue has forgotten (accounting disabled: squeue alone). Array tasks give their array's id. */
+  parseFindByName(outputs: readonly string[], name: string): FoundByName {
+    const squeue = splitExitMarker(outputs[0] ?? '');
+    if (squeue.rc !== 0) return notAnswered('squeue', squeue);
+    const ids: string[] = [];
+    for (const line of outputLines(squeue.text)) {
+      const m = /^(\d+)(?:_\S+)?$/.exec(line);
+      if (m) ids.push(m[1]!);
+    }
+    const sacct = splitExitMarker(outputs[1] ?? '');
+    if (sacct.rc === 0) {
+      for (const line of outputLines(sacct.text)) {
+        const [id = '', jobName] = line.split('|');
+        const m = /^(\d+)(?:[_+.]\S*)?$/.exec(id);
+        if (m && jobName === name) ids.push(m[1]!);
+      }
+    }
+    return { ids: foundIds(ids), answered: true };
+  }
 }
 
 // Parse `id|state|...` lines (squeue: id|state|reason; sacct: id|state|exitcode|reason) into statuses per wanted id.
@@ -124,14 +156,28 @@ function collect(text: string, wanted: ReadonlySet<string>, source: 'squeue' | '
     if (fields.length !== (isSacct ? 4 : 3)) continue;
     const [rawId = '', rawState = ''] = fields;
     if (!/^[A-Z_]+(?: by \d+)?\+?$/.test(rawState)) continue;
-    const id = wanted.has(rawId) ? rawId : rawId.replace(/[_+].*$/, '');
-    if (!wanted.has(id)) continue;
-    const status = toStatus(id, rawState, isSacct ? fields[2] : undefined, isSacct ? fields[3] : fields[2]);
-    const prev = found.get(id);
-    found.set(id, prev ? combine(prev, status) : status);
+    for (const id of wantedIdsOf(rawId, wanted)) {
+      const status = toStatus(id, rawState, isSacct ? fields[2] : undefined, isSacct ? fields[3] : fields[2]);
+      const prev = found.get(id);
+      found.set(id, prev ? combine(prev, status) : status);
+    }
   }
   return found;
 }
+
+// The asked-about ids a listed id stands for: itself; every asked-about task of a folded row (`123_[2-5,7%2]`, how
+// sacct and plain squeue show pending tasks); else `123` for one of its tasks or het-job parts.
+function wantedIdsOf(rawId: string, wanted: ReadonlySet<string>): string[] {
+  if (wanted.has(rawId)) return [rawId];
+  const folded = /^(\d+)_\[([\d,-]+)(?:%\d+)?\]$/.exec(rawId);
+  if (folded) {
+    const tasks = expandTaskList(folded[2]!).map((k) => `${folded[1]}_${k}`).filter((id) => wanted.has(id));
+    if (tasks.length) return tasks;
+  }
+  const base = rawId.replace(/[_+].*$/, '');
+  return wanted.has(base) ? [base] : [];
+}
+
 
 function toStatus(id: string, rawState: string, exitField: string | undefined, slurmReason: string | undefined): QueueStatus {
   const state = slurmQueueState(rawState);

@@ -58,4 +58,19 @@ export interface Scheduler {
   /** Ids missing from the returned map are not listed by the queue at all. */
   parseStatus(outputs: readonly string[], schedulerIds: readonly string[]): Map<string, QueueStatus>;
   cancelArgv(schedulerIds: readonly string[]): string[];
+  /**
+   * Commands that list the queue's jobs, live and finished, whose job name is `name` (an xpr job id). Run in one
+   * remote shell like statusArgvs; used after a crash between a submit and the recording of its scheduler id.
+   */
+  findByNameArgvs(name: string): string[][];
+  /** The scheduler ids found by findByNameArgvs, oldest first; `answered: false` when the queue could not be asked. */
+  parseFindByName(outputs: readonly string[], name: string): FoundByName;
+}
+
+/** What the queue said about the jobs carrying one name. */
+export interface FoundByName {
+  ids: string[];
+  /** The queue was asked and answered; when false, an empty `ids` means nothing, and `problem` says why. */
+  answered: boolean;
+  problem?: string;
 }

@@ -67,10 +67,13 @@ for (const [kind, backend] of Object.entries(backends)) {
   });
 }
 
-test('sbatch, qsub -terse and qsub are the submit commands', (t) => {
-  t.deepEqual(backends.slurm.submitArgv(spec()), ['sbatch', '--parsable', 'job.script.slurm']);
-  t.deepEqual(backends.sge.submitArgv(spec()), ['qsub', '-terse', 'job.script.sge']);
-  t.deepEqual(backends.pbs.submitArgv(spec()), ['qsub', 'job.script.pbs']);
+test('sbatch, qsub -terse and qsub are the submit commands, naming the job by its xpr id on the command line', (t) => {
+  // On the command line the name beats a header line (no_default_header, EXPYRE_HEADER_EXTRA): find-by-name needs it.
+  t.deepEqual(backends.slurm.submitArgv(spec()), ['sbatch', '--parsable', '--job-name=relax_Ab3dE5fG7hJ9_x2Yz', 'job.script.slurm']);
+  t.deepEqual(backends.sge.submitArgv(spec()), ['qsub', '-terse', '-N', 'relax_Ab3dE5fG7hJ9_x2Yz', 'job.script.sge']);
+  t.deepEqual(backends.pbs.submitArgv(spec()), ['qsub', '-N', 'relax_Ab3dE5fG7hJ9_x2Yz', 'job.script.pbs']);
+  const other = spec({ envHeaderExtra: ['#SBATCH --job-name=other', '#$ -N other', '#PBS -N other'] });
+  for (const backend of [backends.slurm, backends.sge, backends.pbs]) t.true(backend.submitArgv(other).join(' ').includes('relax_Ab3dE5fG7hJ9_x2Yz'));
 });
 
 test('SGE and PBS take the -S shell from script_exec, which may carry options on the shebang line', (t) => {
