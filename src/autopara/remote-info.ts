@@ -27,6 +27,9 @@ export interface RemoteInfoInput {
   /** Variables exported in the job: a list of "NAME=value" strings (wfl) or an object {NAME: value}. Values are shell
    *  text evaluated on the node (e.g. "${EXPYRE_NUM_CORES_PER_NODE}"). @default [] */
   env_vars?: string[] | Record<string, string>;
+  /** Names of env_vars entries whose values are secret: sent to the job, never written to the store, stage dirs,
+   *  job scripts or logs. @default [] */
+  secret_env_vars?: string[];
   /** Files, dirs or globs staged into each job dir (relative paths keep their place; contents are hashed). @default [] */
   input_files?: string[];
   /** Relative globs copied back from each finished job into the current directory. @default [] */
@@ -48,6 +51,8 @@ export interface RemoteInfoInput {
   resubmit_killed_jobs?: boolean;
   /** Names of the op's extra arguments left out of the cache key. @default [] */
   hash_ignore?: string[];
+  /** Submit this call's jobs as job arrays (true) or one by one (false). @default the system's `arrays` (false) */
+  job_array?: boolean;
 }
 
 /** A validated RemoteInfo: every field present, defaults filled in, fresh objects (never the caller's). */
@@ -63,6 +68,7 @@ export interface RemoteInfo {
    * read as shell words on the node (quotes removed, ${VAR} expanded, no command substitution), as ExPyRe did.
    */
   env_vars: string[] | Record<string, string>;
+  secret_env_vars: string[];
   input_files: string[];
   output_files: string[];
   header_extra: string[];
@@ -75,16 +81,18 @@ export interface RemoteInfo {
   ignore_failed_jobs: boolean;
   resubmit_killed_jobs: boolean;
   hash_ignore: string[];
+  /** Absent: the system's `arrays` decides. */
+  job_array?: boolean;
 }
 
 const REMOTE_INFO_FIELDS = [
-  'sys_name', 'job_name', 'resources', 'num_inputs_per_queued_job', 'pre_cmds', 'post_cmds', 'env_vars', 'input_files',
+  'sys_name', 'job_name', 'resources', 'num_inputs_per_queued_job', 'pre_cmds', 'post_cmds', 'env_vars', 'secret_env_vars', 'input_files',
   'output_files', 'header_extra', 'exact_fit', 'partial_node', 'timeout', 'check_interval', 'ignore_failed_jobs',
-  'resubmit_killed_jobs', 'hash_ignore',
+  'resubmit_killed_jobs', 'hash_ignore', 'job_array',
 ] as const;
 
 const REQUIRED = ['sys_name', 'job_name', 'resources'] as const;
-const STRING_LISTS = ['pre_cmds', 'post_cmds', 'input_files', 'output_files', 'header_extra', 'hash_ignore'] as const;
+const STRING_LISTS = ['pre_cmds', 'post_cmds', 'secret_env_vars', 'input_files', 'output_files', 'header_extra', 'hash_ignore'] as const;
 const BOOLEANS = { exact_fit: true, partial_node: false, ignore_failed_jobs: false, resubmit_killed_jobs: false } as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -200,8 +208,11 @@ export function normalizeRemoteInfo(raw: unknown, where: string): RemoteInfo {
     }
   }
 
+  if (raw.job_array !== undefined && typeof raw.job_array !== 'boolean') bad('job_array', 'true or false', raw.job_array);
+
   if (problems.length > 0) throw new RemoteInfoError(problems);
   return {
+    ...(typeof raw.job_array === 'boolean' ? { job_array: raw.job_array } : {}),
     sys_name: sysName,
     job_name: jobName,
     resources,
@@ -209,6 +220,7 @@ export function normalizeRemoteInfo(raw: unknown, where: string): RemoteInfo {
     pre_cmds: lists.pre_cmds,
     post_cmds: lists.post_cmds,
     env_vars: envVars,
+    secret_env_vars: lists.secret_env_vars,
     input_files: lists.input_files,
     output_files: lists.output_files,
     header_extra: lists.header_extra,

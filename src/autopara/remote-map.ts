@@ -86,6 +86,7 @@ async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[],
         batchSize: call.batchSize,
         name: `${info.job_name}_chunk_${c}${attempt ? `_retry${attempt}` : ''}`,
         envVars: info.env_vars,
+        secretEnvVars: info.secret_env_vars,
         preCmds: info.pre_cmds,
         postCmds: info.post_cmds,
         inputFiles: info.input_files,
@@ -101,6 +102,7 @@ async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[],
     headerExtra: info.header_extra,
     exactFit: info.exact_fit,
     partialNode: info.partial_node,
+    ...(info.job_array !== undefined ? { arrays: info.job_array } : {}),
   });
   return started.map((s, c) => ({ indexes: groups[c]!, jobId: s.row.id }));
 }

@@ -35,7 +35,9 @@ export function decideJobState(input: DecideInput): Decision {
   }
   if (files?.hasResult) return { to: 'succeeded', fetch: 'result' };
   if (files?.hasError) return { to: 'failed', reason: 'the op threw', fetch: 'logs' };
-  if (files && files.exitCode !== null) {
+  // Exit code 0 comes only after the result was written: a result not seen yet is late (a slow shared filesystem
+  // shows files to the login node in any order), so it gets the grace period below like a job the queue let go.
+  if (files && files.exitCode !== null && files.exitCode !== 0) {
     return { to: 'died', reason: `runner exited with code ${files.exitCode} without writing a result`, fetch: 'logs' };
   }
   if (queue && queue.state !== 'ended') {
@@ -56,6 +58,7 @@ function isForward(from: JobState, to: JobState): boolean {
 
 function diedReason(queue: QueueStatus | undefined, files: JobFileFlags | undefined): string {
   if (files?.missing) return 'the job dir is gone from the system';
+  if (files?.exitCode === 0) return 'runner exited with code 0, but no result file appeared within the grace period';
   if (!queue) return 'no longer listed by the queue, and no result was written';
   const parts = [`the queue reports ${queue.rawState}`];
   if (queue.reason) parts.push(`reason ${queue.reason}`);

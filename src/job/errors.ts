@@ -71,6 +71,24 @@ export class WaitStoppedError extends XprError {
   }
 }
 
+/** A job this process waits for was removed from the store by someone else (say, `xpr rm`) while it waited. */
+export class JobRemovedError extends XprError {
+  override name = 'JobRemovedError';
+  constructor(readonly jobIds: readonly string[], readonly storePath: string) {
+    super(`Job(s) ${jobIds.join(', ')} were removed from ${storePath} while this process waited for them (by \`xpr rm\` or ` +
+      '`xpr gc`?). Their results are gone; run the script again to start them anew.');
+  }
+}
+
+/** Jobs claimed by a driver that stopped before staging them, which this process cannot take over. */
+export class JobAbandonedError extends XprError {
+  override name = 'JobAbandonedError';
+  constructor(readonly jobIds: readonly string[], readonly why: string) {
+    super(`Job(s) ${jobIds.join(', ')} were claimed by an xpr process that stopped before staging them, and cannot be ` +
+      `staged from here: ${why}. Run the script that made them again (it stages them), or remove them: xpr rm -i ${jobIds.join(',')}`);
+  }
+}
+
 /** A file a job wrote cannot be read back (corrupt or from another xpr release). Nothing in it was executed. */
 export class JobFileError extends XprError {
   override name = 'JobFileError';

@@ -2,22 +2,27 @@
 // the job already there), then stage all new jobs in one transfer and submit them in one command.
 import { mkdirSync, writeFileSync, renameSync, rmSync, copyFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
-import { hostname } from 'node:os';
 import { normalizeResources, findPartition } from '../resources/resources.ts';
 import type { ResourcesInput, NodeFit } from '../resources/types.ts';
 import { bundleRunner, type CodeBundle } from '../bundle/index.ts';
 import { localQueueScript } from '../scheduler/index.ts';
 import type { JobRow } from '../store/index.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from '../runner/contract.ts';
-import { canonicalHash } from '../codec/index.ts';
+import { canonicalHash, writeChunksSync } from '../codec/index.ts';
 import { XprError } from '../errors.ts';
 import type { XprContext } from './context.ts';
 import type { SystemSession } from './session.ts';
 import type { PreparedJob } from './spec.ts';
 import { makeJobId, sanitizeJobName } from './ids.ts';
-import { renderJobBody } from './script.ts';
-import { stageJobs, submitJobs } from './system-ops.ts';
+import { newLease, isStaleLease, leaseHeld } from './lease.ts';
 import { JobOptionError } from './errors.ts';
+import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines, SECRET_ENV_FILE } from './script.ts';
+import { stageJobs, submitJobs } from './system-ops.ts';
+import { submitMaybeArrays, type ArrayContext } from './array.ts';
+import { quote } from '../transport/quote.ts';
+import { SystemCommandError } from './session.ts';
+import type { EnvVar } from './script.ts';
+import { admit, isHeld, jobsTakingPlaces } from './throttle.ts';
 
 export interface StartOptions {
   /** Name of a system in config.json (`local` always exists). */
@@ -29,6 +34,8 @@ export interface StartOptions {
   exactFit?: boolean;
   /** Allow using part of one node. @default false */
   partialNode?: boolean;
+  /** Submit the new jobs as job arrays (else the system's `arrays`, default false). See src/job/array.ts. */
+  arrays?: boolean;
 }
 
 export interface StartedJob {
@@ -46,15 +53,6 @@ export class JobSubmitError extends XprError {
     super(`Could not submit ${failures.length} job(s):\n${failures.map((f) => `  ${f.jobId}: ${f.message}`).join('\n')}`);
   }
 }
-
-// Who holds a job's submission lease: this process on this host, since when (ms).
-function ownerName(): string {
-  return `${hostname()}:${process.pid}:${Date.now()}`;
-}
-
-// A lease is held only while one batch is staged and submitted (seconds, or minutes for large input files over a slow
-// link): one older than this belongs to a driver that crashed, possibly on another login node.
-const LEASE_STALE_MS = 2 * 3600_000;
 
 // The session of another system that holds unsubmitted jobs with the same cache keys; if it cannot be had, an error
 // that names those jobs and how to start afresh on the system asked for now.
@@ -85,6 +83,7 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
   const resources = normalizeResources(opts.resources);
   const fit = findPartition(resources, system.partitions, { exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false }, system.name);
   const headerExtra = opts.headerExtra ?? [];
+  checkHeaderLines('header_extra', headerExtra);
   const envHeaderExtra = parseEnvHeaderExtra(ctx.env.EXPYRE_HEADER_EXTRA);
   const [session, runner] = await Promise.all([ctx.session(system.name), bundleRunner()]);
   lap('session and runner ready');
@@ -102,18 +101,24 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
   writeCodeFiles(session, jobs.map((j) => j.bundle), runner);
   lap('stage dirs written and claimed');
 
-  const owner = ownerName();
+  const owner = newLease();
   const toSubmit = started.filter(
-    (s) => (s.row.state === 'created' || s.row.state === 'staged') && ctx.store.takeOwnership(s.row.id, owner, isStaleOwner),
+    (s) => (s.row.state === 'created' || s.row.state === 'staged') && ctx.store.takeOwnership(s.row.id, owner, isStaleLease),
   );
   const bundles = [...new Set(jobs.map((j) => j.bundle))];
   try {
+    // Another driver may have staged or submitted a job between our read and our lease: go by its state now.
+    const current = toSubmit.map((s) => ctx.store.get(s.row.id) ?? s.row).filter((r) => r.state === 'created' || r.state === 'staged');
     // An unsubmitted job found under the same key may belong to another system: it goes ahead where it was made,
     // since its script and run dir were written for that system.
-    for (const [sys, rows] of groupBySystem(toSubmit.map((s) => s.row))) {
+    for (const [sys, rows] of groupBySystem(current)) {
       const target = sys === system.name ? session : await foreignSession(ctx, sys, rows, system.name);
       if (target !== session) writeCodeFiles(target, bundles, runner);
-      await stageAndSubmit(ctx, target, rows, bundles, runner, lap);
+      await sendSecretEnv(target, rows, jobs);
+      const arrays = target === session
+        ? { asked: opts.arrays, fit, headerExtra, envHeaderExtra, fresh: new Set(started.filter((s) => !s.attached).map((s) => s.row.id)) }
+        : undefined;
+      await stageAndSubmit(ctx, target, rows, codeFileNames(bundles, runner), lap, owner, arrays);
     }
   } finally {
     for (const s of toSubmit) ctx.store.releaseOwnership(s.row.id, owner);
@@ -128,6 +133,19 @@ interface CreateParams {
   runner: CodeBundle;
   startHash: string;
   resources: ResourcesInput;
+}
+
+// Move a payload spooled when the job was prepared into the job dir, or write it from memory (then the chunks are
+// copies of the caller's values). A spooled payload that is gone (an earlier start of the same prepared job failed
+// midway) is not rewritten from memory: the caller's arrays may have changed since the key was computed.
+function placePayload(spooled: string | null | undefined, dest: string, chunks: readonly Uint8Array[]): void {
+  if (!spooled) return writeChunksSync(dest, chunks);
+  try {
+    renameSync(spooled, dest);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new JobOptionError('args', `the payload this job was prepared with (${spooled}) is gone, used by an earlier start that failed; create the job again`);
+  }
 }
 
 // Write a new job's stage dir under a temporary name, then claim the cache key and move the dir in place atomically.
@@ -148,36 +166,18 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
       ...(job.mode === 'map' ? { batchSize: job.batchSize } : {}),
     };
     writeFileSync(join(tmpDir, JobFiles.spec), JSON.stringify(spec, null, 1));
-    writeFileSync(join(tmpDir, JobFiles.input), job.encodedArgs);
-    if (job.encodedItems !== null) writeFileSync(join(tmpDir, JobFiles.itemsIn), job.encodedItems);
+    placePayload(job.spooled?.args, join(tmpDir, JobFiles.input), job.encodedArgs);
+    if (job.encodedItems !== null) placePayload(job.spooled?.items, join(tmpDir, JobFiles.itemsIn), job.encodedItems);
     if (job.outputFiles.length) writeFileSync(join(tmpDir, JobFiles.outputGlobs), job.outputFiles.join('\n') + '\n');
     for (const f of job.inputFiles) {
       mkdirSync(dirname(join(tmpDir, f.rel)), { recursive: true });
       copyFileSync(f.abs, join(tmpDir, f.rel));
     }
-    const body = renderJobBody({
-      jobId: id,
-      jobDir: jobDirOnSystem,
-      runnerPath: `${session.base}/_code/${p.runner.fileName}`,
-      nodeCmd: session.system.nodeCmd,
-      fit: p.fit,
-      systemCommands: session.system.commands,
-      preCmds: job.preCmds,
-      postCmds: job.postCmds,
-      envVars: job.envVars,
+    const { spec: scriptSpec, text } = renderJobScript(session, id, {
+      fit: p.fit, headerExtra: p.headerExtra, envHeaderExtra: p.envHeaderExtra, runnerFileName: p.runner.fileName,
+      envVars: job.envVars, secretEnvNames: job.secretEnv.map((e) => e.name), preCmds: job.preCmds, postCmds: job.postCmds,
     });
-    const scriptSpec = {
-      jobId: id,
-      system: session.system,
-      fit: p.fit,
-      headerExtra: p.headerExtra,
-      envHeaderExtra: p.envHeaderExtra,
-      jobDir: jobDirOnSystem,
-      stdoutFile: JobFiles.schedStdout,
-      stderrFile: JobFiles.schedStderr,
-      body,
-    };
-    writeFileSync(join(tmpDir, session.scheduler.scriptName), session.scheduler.renderScript(scriptSpec), { mode: 0o700 });
+    writeFileSync(join(tmpDir, session.scheduler.scriptName), text, { mode: 0o700 });
     const claimed = ctx.store.claim(
       {
         id,
@@ -197,6 +197,7 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
           startHash: p.startHash,
           outputFiles: job.outputFiles,
           envVars: job.envVars,
+          ...(job.secretEnv.length ? { secretEnvVars: job.secretEnv.map((e) => e.name) } : {}),
           preCmds: job.preCmds,
           postCmds: job.postCmds,
           itemCount: job.itemCount,
@@ -252,7 +253,8 @@ function codeFileNames(bundles: readonly CodeBundle[], runner: CodeBundle): stri
 }
 
 async function stageAndSubmit(
-  ctx: XprContext, session: SystemSession, rows: JobRow[], bundles: CodeBundle[], runner: CodeBundle, lap: (what: string) => void,
+  ctx: XprContext, session: SystemSession, rows: JobRow[], codeFiles: string[], lap: (what: string) => void, owner: string,
+  arrays?: ArrayContext,
 ): Promise<void> {
   if (rows.length === 0) return;
   const name = session.system.name;
@@ -261,7 +263,7 @@ async function stageAndSubmit(
     // Code files are sent once per system and run dir; the stage command reports any that vanished since, and
     // those are sent again before anything is submitted.
     const place = `${name}:${session.base}`;
-    const needed = [...new Set(codeFileNames(bundles, runner))];
+    const needed = [...new Set(codeFiles)];
     const unsent = needed.filter((f) => !ctx.store.hasStagedCode(place, f));
     const vanished = await stageJobs(session, toStage.map((r) => ({ id: r.id })), unsent, needed);
     if (vanished.length) await stageJobs(session, [], vanished);
@@ -269,9 +271,97 @@ async function stageAndSubmit(
     for (const r of toStage) ctx.store.transition(r.id, 'staged');
     lap(`${toStage.length} job dir(s) staged`);
   }
-  const outcomes = await submitJobs(
+  const round = await submitStaged(ctx, session, rows.map((r) => ctx.store.get(r.id) ?? r), owner, lap, arrays);
+  if (round.held) {
+    ctx.logger.info(
+      `system "${name}": ${round.held} job(s) held back by max_queued_jobs=${session.system.maxQueuedJobs} (${round.taken} already in the queue); ` +
+        'they stay staged and are submitted as earlier ones end, by whichever xpr process is waiting for them',
+    );
+  }
+}
+
+/** What one submission round did: jobs sent to the queue, jobs held back by max_queued_jobs, places others took. */
+export interface SubmitRound {
+  submitted: number;
+  held: number;
+  taken: number;
+}
+
+// For a poller: stage and submit jobs claimed by a driver that stopped before staging them (killed, or its staging
+// failed): their lease is free or stale. Jobs with secret env vars are left (the values lived in that driver's memory),
+// and so are jobs whose code is no longer in the local stage dir: those are returned as `stuck`, with why.
+export async function adoptUnstaged(
+  ctx: XprContext, session: SystemSession, rows: readonly JobRow[],
+): Promise<{ adopted: number; stuck: Array<{ id: string; why: string }> }> {
+  const owner = newLease();
+  const mine: JobRow[] = [];
+  const stuck: Array<{ id: string; why: string }> = [];
+  for (const r of rows) {
+    if (r.state !== 'created' || leaseHeld(r.owner)) continue;
+    const codeFile = typeof r.details.codeFile === 'string' ? r.details.codeFile : null;
+    if (r.details.secretEnvVars !== undefined) {
+      stuck.push({ id: r.id, why: 'its secret env var values lived only in that process' });
+      continue;
+    }
+    if (codeFile === null || !existsSync(join(session.localBase, '_code', codeFile)) || !existsSync(r.stageDir)) {
+      stuck.push({ id: r.id, why: `its stage dir or code file is gone from ${session.localBase}` });
+      continue;
+    }
+    if (!ctx.store.takeOwnership(r.id, owner, isStaleLease)) continue;
+    const cur = ctx.store.get(r.id);
+    if (cur?.state === 'created') mine.push(cur);
+    else ctx.store.releaseOwnership(r.id, owner);
+  }
+  if (mine.length === 0) return { adopted: 0, stuck };
+  try {
+    const runner = await bundleRunner();
+    writeCodeFiles(session, [], runner);
+    const codeFiles = [...new Set(mine.map((r) => r.details.codeFile as string))].flatMap((f) => [f, `${f}.map`]);
+    ctx.logger.info(`system "${session.system.name}": staging ${mine.length} job(s) that another xpr process claimed but never staged`);
+    await stageAndSubmit(ctx, session, mine, [...codeFiles, ...codeFileNames([], runner)], () => undefined, owner);
+    return { adopted: mine.length, stuck };
+  } finally {
+    for (const r of mine) ctx.store.releaseOwnership(r.id, owner);
+  }
+}
+
+// For a poller: submit held jobs (staged, never submitted) of one system as places in the queue free up, oldest
+// first. Only as many leases as there are free places are taken. Throws JobSubmitError for jobs the queue refused.
+// `lingering`: places taken by jobs that ended for xpr but that the queue still lists.
+export async function submitHeld(ctx: XprContext, session: SystemSession, rows: readonly JobRow[], lingering = 0): Promise<SubmitRound> {
+  const limit = session.system.maxQueuedJobs;
+  const held = rows.filter(isHeld);
+  const taken = limit === undefined ? 0 : jobsTakingPlaces(ctx.store, session.system.name, isStaleLease) + lingering;
+  const free = limit === undefined ? held.length : Math.max(0, limit - taken);
+  const owner = newLease();
+  const mine: JobRow[] = [];
+  for (const r of held) {
+    if (mine.length >= free) break;
+    const cur = ctx.store.get(r.id);
+    if (cur && isHeld(cur) && ctx.store.takeOwnership(r.id, owner, isStaleLease)) mine.push(cur);
+  }
+  if (mine.length === 0) return { submitted: 0, held: held.length, taken };
+  try {
+    const round = await submitStaged(ctx, session, mine, owner, () => undefined, undefined, lingering);
+    return { ...round, held: held.length - round.submitted };
+  } finally {
+    for (const r of mine) ctx.store.releaseOwnership(r.id, owner);
+  }
+}
+
+// Submit staged jobs whose lease `owner` holds, as many as the system's max_queued_jobs lets in; the others stay
+// staged with their leases released. Jobs the queue refused are recorded as failed and reported in JobSubmitError.
+async function submitStaged(
+  ctx: XprContext, session: SystemSession, staged: JobRow[], owner: string, lap: (what: string) => void, arrays?: ArrayContext,
+  lingering = 0,
+): Promise<SubmitRound> {
+  const { admitted: rows, held, taken } = admit(ctx.store, session.system.name, session.system.maxQueuedJobs, staged, owner, isStaleLease, lingering);
+  if (rows.length === 0) return { submitted: 0, held: held.length, taken };
+  const outcomes = await submitMaybeArrays(
     session,
     rows.map((r) => ({ id: r.id, jobDir: r.runDir, argv: r.details.submitArgv as string[] })),
+    arrays,
+    ctx.logger,
   );
   lap(`${rows.length} job(s) submitted`);
   const failures: Array<{ jobId: string; message: string }> = [];
@@ -287,20 +377,23 @@ async function stageAndSubmit(
     if (!o?.lost) ctx.store.transition(r.id, 'failed', { reason: `submission failed: ${message}`, force: true });
   }
   if (failures.length) throw new JobSubmitError(failures);
+  return { submitted: rows.length, held: held.length, taken };
 }
 
-function parseEnvHeaderExtra(text: string | undefined): string[] {
-  if (!text) return [];
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    value = undefined;
-  }
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new JobOptionError('EXPYRE_HEADER_EXTRA', `expected a JSON list of header lines, got ${JSON.stringify(text)}`);
-  }
-  return value as string[];
+// Secret env vars (JobDefinition.secretEnvVars) travel only on the stdin of one command that writes them into each
+// job dir on the system (mode 0600, before staging and submitting); the job script reads that file and removes it
+// before the op runs. Nothing of them is written on this side (store, stage dir, script, logs).
+
+async function sendSecretEnv(session: SystemSession, rows: readonly JobRow[], jobs: readonly PreparedJob[]): Promise<void> {
+  const lines = rows.flatMap((r) => {
+    const vars: readonly EnvVar[] = jobs.find((j) => j.cacheKey === r.cacheKey)?.secretEnv ?? [];
+    if (vars.length === 0) return [];
+    const text = vars.map((e) => `export ${e.name}=${quote(e.value)}\n`).join('');
+    return [`mkdir -p ${quote(r.runDir)}`, `printf '%s' ${quote(text)} > ${quote(`${r.runDir}/${SECRET_ENV_FILE}`)}`];
+  });
+  if (lines.length === 0) return;
+  const res = await session.transport.exec(['bash', '-c', 'umask 077 && exec bash -s'], { stdin: ['set -e', ...lines, ''].join('\n'), idempotent: true });
+  if (res.code !== 0) throw new SystemCommandError(session, 'send secret env vars', res);
 }
 
 // With XPR_TIMING=1, log how long each step of `label` took (like ExPyRe's EXPYRE_TIMING_VERBOSE).
@@ -314,15 +407,3 @@ function timingTrace(ctx: XprContext, label: string): (what: string) => void {
   };
 }
 
-// A holder on this host whose process is gone, or any holder whose lease is too old, no longer owns anything.
-function isStaleOwner(holder: string): boolean {
-  const [host, pid, since] = holder.split(':');
-  if (since && Date.now() - Number(since) > LEASE_STALE_MS) return true;
-  if (host !== hostname() || !pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}

@@ -1,18 +1,23 @@
 // Watches the jobs of one system: ONE poll command per interval for all jobs being waited on, one fetch for all
-// that finished, then the store is updated and waiters whose jobs have all ended are resolved.
-import { setTimeout as sleep } from 'node:timers/promises';
+// that finished, then the store is updated, held jobs are submitted as places free up, and finished waiters resolved.
 import { ENDED_STATES, LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import type { XprContext } from './context.ts';
 import type { SystemSession } from './session.ts';
-import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest } from './system-ops.ts';
+import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest, type PollWatch } from './system-ops.ts';
 import { decideJobState } from './decide.ts';
 import { copyOutputFiles } from './collect.ts';
-import { JobWaitTimeoutError, WaitStoppedError } from './errors.ts';
+import { JobAbandonedError, JobFileError, JobRemovedError, JobWaitTimeoutError, WaitStoppedError } from './errors.ts';
+import { MIN_POLL_MS, nextPollDelayMs, typicalRunMs } from './poll-schedule.ts';
+import { isHeld, jobsInQueue } from './throttle.ts';
+import { adoptUnstaged, submitHeld } from './lifecycle.ts';
 
 export interface WaitOptions {
   /** Give up waiting (locally) after this many seconds; the jobs are left alone. @default no limit */
   timeoutS?: number;
-  /** Longest pause between polls, in seconds; polls start faster and back off to this. @default 1 (local), 10 (remote) */
+  /**
+   * Longest pause between polls, in seconds: polls start every 0.5 s after a submission or a change and back off to
+   * this while nothing changes. @default 1 (local), 10 (remote)
+   */
   checkIntervalS?: number;
   signal?: AbortSignal;
   /** Called after every poll with the current rows of the awaited jobs. */
@@ -29,26 +34,49 @@ interface Waiter {
 }
 
 const MAX_CONSECUTIVE_ERRORS = 8;
+/** Pauses from this long on are spent waiting on the system for a job to start or end, instead of here. */
+const WATCH_FROM_MS = 1000;
+/** Most jobs whose markers one poll watches (the running ones first); the others are seen at the poll itself. */
+const WATCH_MAX_JOBS = 100;
 
 export class Poller {
   readonly #ctx: XprContext;
   readonly #session: SystemSession;
   readonly #waiters = new Set<Waiter>();
   readonly #gone = new Map<string, { sinceMs: number; polls: number }>();
+  /** Unstaged jobs no process can stage (see adoptUnstaged), since when (ms). */
+  readonly #stuckSince = new Map<string, number>();
   #running = false;
   #stopped = false;
   #intervalMs: number;
   /** Shortest pause between polls: right after a start, and again whenever a poll saw jobs change state. */
   readonly #minIntervalMs: number;
   #wake: (() => void) | undefined;
+  /** When the last poll started, then ended (ms): a poll never starts sooner than #minIntervalMs after that. */
+  #lastPollMs = Number.NEGATIVE_INFINITY;
+  /** Jobs seen running, and since when (ms); run times of the jobs seen to end (newest last, a few dozen kept). */
+  readonly #runningSince = new Map<string, number>();
+  readonly #runTimesMs: number[] = [];
+  /** Jobs held back by max_queued_jobs at the last poll (logged when it changes). */
+  #heldCount = 0;
+  /** Jobs seen to end that the queue still listed (Slurm completing them): they keep their place in the queue. */
+  readonly #lingering = new Map<string, string>();
+  /** The next poll first waits this long (ms) on the system for a watched job to start or end; 0 = no wait. */
+  #watchMs = 0;
+  /** Ends the wait of the poll in flight (a new waiter wants its jobs polled now). */
+  #watchAbort: AbortController | undefined;
+  /** The built-in local queue on this machine is polled often instead (its markers are plain local files). */
+  readonly #canWatch: boolean;
   /** Poll commands run so far (for tests and benchmarks). */
   pollsRun = 0;
 
   constructor(ctx: XprContext, session: SystemSession) {
     this.#ctx = ctx;
     this.#session = session;
-    this.#minIntervalMs = session.sharesFs ? 200 : 1000;
+    // Only the built-in local queue (plain files on this machine) is polled faster than a real scheduler is.
+    this.#minIntervalMs = session.sharesFs && session.system.scheduler === 'local' ? 200 : MIN_POLL_MS;
     this.#intervalMs = this.#minIntervalMs;
+    this.#canWatch = !(session.sharesFs && session.system.scheduler === 'local');
   }
 
   // Resolve with the rows of `ids` once every one of them has ended (succeeded, failed, died, cancelled...).
@@ -83,7 +111,9 @@ export class Poller {
       this.#waiters.add(waiter);
       this.#intervalMs = this.#minIntervalMs;
       this.#wake?.();
-      void this.#loop();
+      this.#watchAbort?.abort();
+      // Started after the current synchronous run, so waits begun together (Promise.all) share the first poll.
+      queueMicrotask(() => void this.#loop());
     });
   }
 
@@ -92,6 +122,7 @@ export class Poller {
     this.#stopped = true;
     for (const w of [...this.#waiters]) w.reject(new WaitStoppedError(w.ids, this.#session.system.name));
     this.#wake?.();
+    this.#watchAbort?.abort();
   }
 
   async #loop(): Promise<void> {
@@ -100,6 +131,11 @@ export class Poller {
     let errors = 0;
     try {
       while (this.#waiters.size > 0 && !this.#stopped) {
+        // A new waiter wakes the loop early, but it never polls sooner than the shortest interval after the last poll.
+        for (let gap = this.#lastPollMs + this.#minIntervalMs - Date.now(); gap > 0 && !this.#stopped; gap = this.#lastPollMs + this.#minIntervalMs - Date.now()) {
+          await this.#pause(gap);
+        }
+        if (this.#waiters.size === 0 || this.#stopped) break;
         let changed = false;
         try {
           changed = await this.#tick();
@@ -110,45 +146,112 @@ export class Poller {
           if (errors >= MAX_CONSECUTIVE_ERRORS) for (const w of [...this.#waiters]) w.reject(err);
         }
         if (this.#waiters.size === 0) break;
-        const maxMs = Math.min(...[...this.#waiters].map((w) => w.maxIntervalMs));
-        // Poll again soon while jobs are moving; back off while nothing changes.
-        this.#intervalMs = changed ? this.#minIntervalMs : Math.min(maxMs, this.#intervalMs * 1.5);
-        this.#intervalMs = Math.min(this.#intervalMs, maxMs);
-        await new Promise<void>((res) => {
-          this.#wake = res;
-          sleep(this.#intervalMs).then(res, res);
+        const maxMs = Math.max(this.#minIntervalMs, Math.min(...[...this.#waiters].map((w) => w.maxIntervalMs)));
+        // Poll again soon while jobs are moving, and around the time running jobs should end; back off otherwise.
+        const now = Date.now();
+        this.#intervalMs = nextPollDelayMs({
+          prevMs: this.#intervalMs, changed, minMs: this.#minIntervalMs, maxMs, nowMs: now,
+          runningSinceMs: [...this.#runningSince.values()], expectedRunMs: typicalRunMs(this.#runTimesMs),
         });
-        this.#wake = undefined;
+        // A long pause is spent on the system, watching the jobs' markers: an ending job is seen within 0.25 s,
+        // and the queue is still asked only once per pause.
+        if (this.#canWatch && this.#intervalMs >= WATCH_FROM_MS) this.#watchMs = this.#intervalMs;
+        else await this.#pause(this.#intervalMs);
       }
     } finally {
       this.#running = false;
     }
   }
 
-  // One round: poll, fetch, update the store, resolve finished waiters. Returns whether any job changed state.
+  // Sleep `ms`, or until woken (a new waiter, stop()). Leaves no timer behind.
+  async #pause(ms: number): Promise<void> {
+    await new Promise<void>((res) => {
+      const timer = setTimeout(res, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        res();
+      };
+    });
+    this.#wake = undefined;
+  }
+
+  // One round: poll, fetch, update the store, submit held jobs that now fit, resolve finished waiters. Returns
+  // whether any job changed state.
   async #tick(): Promise<boolean> {
     const store = this.#ctx.store;
+    const system = this.#session.system;
     const waiters = [...this.#waiters];
     const recheck = new Set(waiters.flatMap((w) => [...w.recheck]));
     const ids = [...new Set(waiters.flatMap((w) => w.ids))];
-    const rows = store.list({ ids }).filter((r) => r.system === this.#session.system.name);
+    let rows = store.list({ ids }).filter((r) => r.system === system.name);
+    // Jobs a driver claimed but never staged (it was killed in between): whoever waits for them takes them over.
+    if (rows.some((r) => r.state === 'created') && (await this.#adoptUnstaged(rows.filter((r) => r.state === 'created')))) {
+      rows = store.list({ ids }).filter((r) => r.system === system.name);
+    }
+    // Jobs the queue has not seen (held back by max_queued_jobs) are not polled: they are submitted below.
+    const held = rows.filter(isHeld);
     // Live jobs, plus died jobs once per new waiter: a slow shared filesystem may have shown their results late (B12).
-    const toPoll = rows.filter((r) => LIVE_STATES.includes(r.state) || (r.state === 'died' && recheck.has(r.id)));
+    const toPoll = rows.filter((r) => (LIVE_STATES.includes(r.state) && !isHeld(r)) || (r.state === 'died' && recheck.has(r.id)));
+    // While jobs are held back, the places are freed by the project's other jobs on this system too (maybe of a
+    // driver that has gone): they are polled along, so the store sees them end.
+    if (held.length && system.maxQueuedJobs !== undefined) {
+      const polled = new Set(toPoll.map((r) => r.id));
+      toPoll.push(...jobsInQueue(store, system.name).filter((r) => !polled.has(r.id)));
+    }
     for (const w of waiters) w.recheck.clear();
-    const changed = toPoll.length ? await this.#pollOnce(toPoll) : false;
+    // Jobs in the queue are watched, the running ones first (their end is what callers wait for).
+    // Not those in their died-grace period: their exit marker is there already and would end every watch at once.
+    const watchable = toPoll.filter((r) => r.schedulerId !== null && ['submitted', 'queued', 'running'].includes(r.state) && !this.#gone.has(r.id));
+    const watch = {
+      jobs: [...watchable.filter((r) => r.state === 'running'), ...watchable.filter((r) => r.state !== 'running')]
+        .slice(0, WATCH_MAX_JOBS).map((r) => ({ id: r.id, started: r.state === 'running' })),
+      maxMs: this.#watchMs,
+    };
+    this.#watchMs = 0;
+    if (watch.maxMs > 0 && watch.jobs.length === 0) await this.#pause(watch.maxMs);
+    this.#lastPollMs = Date.now();
+    if (!held.length) this.#lingering.clear();
+    let changed = toPoll.length || this.#lingering.size ? await this.#pollOnce(toPoll, watch.maxMs > 0 && watch.jobs.length ? watch : undefined) : false;
+    this.#lastPollMs = Date.now();
+    if (changed === null) return true; // the watch was cut short by a new waiter: poll again soon, with its jobs
+    const polled = new Set(toPoll.map((r) => r.id));
+    for (const id of this.#runningSince.keys()) if (!polled.has(id)) this.#runningSince.delete(id);
+    if (held.length) changed = (await this.#submitHeld(held)) || changed;
     const byId = new Map(store.list({ ids }).map((r) => [r.id, r]));
     for (const w of waiters) {
       const mine = w.ids.map((id) => byId.get(id)).filter((r): r is JobRow => r !== undefined);
+      if (mine.length < w.ids.length) {
+        w.reject(new JobRemovedError(w.ids.filter((id) => !byId.has(id)), store.path));
+        continue;
+      }
       w.onPoll?.(mine);
       if (mine.length === w.ids.length && mine.every((r) => ENDED_STATES.includes(r.state))) w.resolve(mine);
     }
     return changed;
   }
 
-  async #pollOnce(rows: JobRow[]): Promise<boolean> {
+  // Poll `rows` (after watching `watch.jobs` on the system, if given). Returns whether any job changed state, or null
+  // when the watch was aborted.
+  async #pollOnce(rows: JobRow[], watch?: Omit<PollWatch, 'signal'>): Promise<boolean | null> {
     const store = this.#ctx.store;
-    const outcome = await pollJobs(this.#session, rows.map((r) => ({ id: r.id, schedulerId: r.schedulerId })));
+    const ids = new Set(rows.map((r) => r.id));
+    const lingering = [...this.#lingering].filter(([id]) => !ids.has(id)).map(([id, schedulerId]) => ({ id, schedulerId }));
+    const abort = watch ? new AbortController() : undefined;
+    this.#watchAbort = abort;
+    let outcome;
+    try {
+      outcome = await pollJobs(this.#session, [...rows.map((r) => ({ id: r.id, schedulerId: r.schedulerId })), ...lingering], watch && { ...watch, signal: abort!.signal });
+    } catch (err) {
+      if (abort?.signal.aborted) return null;
+      throw err;
+    } finally {
+      this.#watchAbort = undefined;
+    }
     this.pollsRun++;
+    for (const [id, schedulerId] of this.#lingering) {
+      const q = outcome.queue.get(schedulerId);
+      if (!q || q.state === 'ended') this.#lingering.delete(id);
+    }
     const now = Date.now();
     const graceMs = this.#graceMs();
     const fetches: FetchRequest[] = [];
@@ -172,24 +275,85 @@ export class Poller {
       if (decision.gone) this.#gone.set(row.id, decision.gone);
       else this.#gone.delete(row.id);
       if (row.state === 'died' && decision.to !== 'succeeded' && decision.to !== 'failed') continue; // still dead
+      if (row.state === 'running' && !this.#runningSince.has(row.id)) this.#runningSince.set(row.id, now);
       if (!decision.to) continue;
       const to = decision.to;
+      this.#noteRunTime(row.id, to, now);
+      const q = schedulerId ? outcome.queue.get(schedulerId) : undefined;
+      if (schedulerId && q && q.state !== 'ended' && ENDED_STATES.includes(to)) this.#lingering.set(row.id, schedulerId);
       if (decision.fetch) fetches.push({ id: row.id, outputGlobs: (row.details.outputFiles as string[]) ?? [], withLogs: decision.fetch === 'logs' });
       after.push(async () => {
+        let final = to as JobState;
+        let reason = decision.reason ?? null;
         if (to === 'succeeded') {
           try {
             await copyOutputFiles(row.stageDir, (row.details.outputFiles as string[]) ?? [], row.outputDir);
           } catch (err) {
+            // Outputs refused as unsafe (outside the job dir, symlinks) fail the job, with what was refused.
+            if (err instanceof JobFileError) [final, reason] = ['failed', err.message];
             // One job's copy problem (disk full, permissions) must not stall every other job of this system.
-            this.#ctx.logger.warn(`job ${row.id}: could not copy its output files to ${row.outputDir} (${(err as Error).message}); they are in ${row.stageDir}`);
+            else this.#ctx.logger.warn(`job ${row.id}: could not copy its output files to ${row.outputDir} (${(err as Error).message}); they are in ${row.stageDir}`);
           }
         }
-        store.transition(row.id, to as JobState, { reason: decision.reason ?? null });
+        store.transition(row.id, final, { reason });
       });
     }
     await fetchJobs(this.#session, fetches);
     for (const step of after) await step();
     return after.length > 0;
+  }
+
+  // Stage and submit jobs left unstaged by a driver that stopped; errors are logged and tried again next round.
+  // Waiters for jobs nobody can stage get an error naming them.
+  async #adoptUnstaged(rows: JobRow[]): Promise<boolean> {
+    try {
+      const { adopted, stuck: seen } = await adoptUnstaged(this.#ctx, this.#session, rows);
+      // Only after 5 s: a driver claims its jobs a moment before it takes their leases.
+      const now = Date.now();
+      for (const id of this.#stuckSince.keys()) if (!seen.some((s) => s.id === id)) this.#stuckSince.delete(id);
+      for (const s of seen) if (!this.#stuckSince.has(s.id)) this.#stuckSince.set(s.id, now);
+      const stuck = seen.filter((s) => now - this.#stuckSince.get(s.id)! >= 5000);
+      for (const w of [...this.#waiters]) {
+        const mine = stuck.filter((s) => w.ids.includes(s.id));
+        if (mine.length) w.reject(new JobAbandonedError(mine.map((s) => s.id), [...new Set(mine.map((s) => s.why))].join('; ')));
+      }
+      return adopted > 0;
+    } catch (err) {
+      this.#ctx.logger.warn(`staging jobs left unstaged on system "${this.#session.system.name}": ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  // Submit held jobs as far as max_queued_jobs allows; log when the number held back changes. Returns whether any went.
+  async #submitHeld(held: JobRow[]): Promise<boolean> {
+    const name = this.#session.system.name;
+    let round;
+    try {
+      round = await submitHeld(this.#ctx, this.#session, held, this.#lingering.size);
+    } catch (err) {
+      // Refused jobs are recorded as failed (their waiters get the reason); the poll goes on for the others.
+      this.#ctx.logger.warn(`submitting held jobs on system "${name}": ${(err as Error).message}`);
+      return true;
+    }
+    if (round.held !== this.#heldCount && (round.held > 0 || this.#heldCount > 0)) {
+      this.#ctx.logger.info(`system "${name}": ${round.submitted} held job(s) submitted, ${round.held} still held back by max_queued_jobs=${this.#session.system.maxQueuedJobs}`);
+    }
+    this.#heldCount = round.held;
+    return round.submitted > 0;
+  }
+
+  // Keep track of when jobs start and how long they ran: the poller expects others to take about as long.
+  #noteRunTime(id: string, to: JobState, now: number): void {
+    if (to === 'running') {
+      this.#runningSince.set(id, now);
+      return;
+    }
+    if (!ENDED_STATES.includes(to)) return;
+    const since = this.#runningSince.get(id);
+    this.#runningSince.delete(id);
+    if (since === undefined) return;
+    this.#runTimesMs.push(now - since);
+    if (this.#runTimesMs.length > 50) this.#runTimesMs.shift();
   }
 
   #graceMs(): number {

@@ -4,10 +4,11 @@ import { rmSync } from 'node:fs';
 import { LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import { JobFiles, type ItemRecord } from '../runner/contract.ts';
 import { defaultContext, type XprContext } from './context.ts';
-import { prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
+import { discardSpooled, prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
+import { spoolDirOf } from './session.ts';
 import { startJobs, groupBySystem, type StartOptions } from './lifecycle.ts';
 import type { WaitOptions } from './poller.ts';
-import { cancelInQueue, pollJobs, recordedSchedulerId, removeJobDirs } from './system-ops.ts';
+import { cancelInQueue, findJobsByName, pollJobs, recordedSchedulerId, removeJobDirs } from './system-ops.ts';
 import { readResult, readJobError, readItemRecords, readTail } from './collect.ts';
 import { JobFailedError, JobDiedError, JobCancelledError } from './errors.ts';
 import { XprError } from '../errors.ts';
@@ -37,8 +38,10 @@ export class RemoteJob<T = unknown> {
 
   // Create a job: locate and bundle the op, encode its arguments, compute the cache key, look for a job to reuse.
   static async create<T = unknown>(def: JobDefinition, ctx: XprContext = defaultContext()): Promise<RemoteJob<T>> {
-    const prepared = await prepareJob({ cwd: ctx.cwd, ...def });
-    return new RemoteJob<T>(ctx, prepared, ctx.store.findReusable(prepared.cacheKey));
+    const prepared = await prepareJob({ cwd: ctx.cwd, ...def }, { spoolDir: spoolDirOf(ctx.config.projectRoot) });
+    const reusable = ctx.store.findReusable(prepared.cacheKey);
+    if (reusable) discardSpooled(prepared);
+    return new RemoteJob<T>(ctx, prepared, reusable);
   }
 
   /** The job id, once the job exists in the store. */
@@ -129,7 +132,7 @@ export function outcomeOf(row: JobRow): unknown {
       return readResult(row.stageDir);
     case 'failed': {
       if (row.reason?.startsWith('submission failed')) throw new JobDiedError(row.id, row.reason);
-      throw new JobFailedError(row.id, readJobError(row.stageDir), readTail(row.stageDir, JobFiles.stdout), readTail(row.stageDir, JobFiles.stderr));
+      throw new JobFailedError(row.id, readJobError(row.stageDir, row.reason), readTail(row.stageDir, JobFiles.stdout), readTail(row.stageDir, JobFiles.stderr));
     }
     case 'died':
       throw new JobDiedError(row.id, row.reason ?? 'unknown', readTail(row.stageDir, JobFiles.stdout), readTail(row.stageDir, JobFiles.stderr));
@@ -141,7 +144,9 @@ export function outcomeOf(row: JobRow): unknown {
 }
 
 // Cancel jobs (grouped by system: one cancel command per system) and record them as cancelled.
+// A staged job the queue could not be asked about is left as it is (it may be in the queue), and reported.
 export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Promise<void> {
+  const unasked: string[] = [];
   for (const [system, group] of groupBySystem(rows)) {
     const session = await ctx.session(system);
     const ids = group.map((r) => r.schedulerId).filter((s): s is string => s !== null);
@@ -149,14 +154,22 @@ export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Prom
     const unknown = group.filter((r) => r.schedulerId === null && r.state === 'staged');
     if (unknown.length) {
       const { files } = await pollJobs(session, unknown.map((r) => ({ id: r.id, schedulerId: null })));
+      const notRecorded: string[] = [];
       for (const r of unknown) {
         const id = recordedSchedulerId(session, files.get(r.id));
         if (id !== null) ids.push(id);
+        else notRecorded.push(r.id);
+      }
+      // Or it was interrupted between the submit command and the recording of its id: the queue knows it by name.
+      for (const [id, found] of await findJobsByName(session, notRecorded)) {
+        if (found === null) unasked.push(id);
+        else ids.push(...found);
       }
     }
     await cancelInQueue(session, ids);
-    for (const r of group) ctx.store.transition(r.id, 'cancelled', { reason: 'cancelled by the user' });
+    for (const r of group) if (!unasked.includes(r.id)) ctx.store.transition(r.id, 'cancelled', { reason: 'cancelled by the user' });
   }
+  if (unasked.length) throw new JobStateError(unasked[0]!, 'staged', 'cancel', `the queue could not be asked whether ${unasked.join(', ')} reached it (an earlier submit was interrupted); left staged, try again`);
 }
 
 // Remove job dirs (one command per system) and local stage dirs; rows become `cleaned` first, so a crash midway

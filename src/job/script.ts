@@ -3,6 +3,8 @@
 import { quote, quoteArgv } from '../transport/quote.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { NodeFit } from '../resources/types.ts';
+import type { JobScriptSpec } from '../scheduler/types.ts';
+import type { SystemSession } from './session.ts';
 import { JobOptionError } from './errors.ts';
 import { renderEnvValue } from './env-value.ts';
 
@@ -83,4 +85,72 @@ export function normalizeEnvVars(envVars: unknown, where = 'env_vars'): EnvVar[]
     renderEnvValue(v.value, v.form, `${where}.${v.name}`); // refuse bad values now, before anything is written
   }
   return vars;
+}
+
+/** What a job's script is made from, besides the system session and the job id. */
+export interface ScriptInputs {
+  fit: NodeFit;
+  headerExtra: readonly string[];
+  envHeaderExtra: readonly string[];
+  runnerFileName: string;
+  envVars: readonly EnvVar[];
+  /** Names of the secret env vars (their values travel separately, see SECRET_ENV_FILE). */
+  secretEnvNames: readonly string[];
+  preCmds: readonly string[];
+  postCmds: readonly string[];
+}
+
+/** Secret env vars reach the job dir on the system in this file (0600), written at submission; the job sources and
+ *  removes it before the op runs. */
+export const SECRET_ENV_FILE = '.xpr_secret_env';
+const SOURCE_SECRET_ENV = `if [ -f ${SECRET_ENV_FILE} ]; then . ./${SECRET_ENV_FILE}; rm -f ${SECRET_ENV_FILE}; fi`;
+
+// The one place a job script is made (a real start and `xpr script` both call this): scheduler spec and text.
+export function renderJobScript(session: SystemSession, jobId: string, p: ScriptInputs): { spec: JobScriptSpec; text: string } {
+  const jobDir = `${session.base}/${jobId}`;
+  const body = renderJobBody({
+    jobId,
+    jobDir,
+    runnerPath: `${session.base}/_code/${p.runnerFileName}`,
+    nodeCmd: session.system.nodeCmd,
+    fit: p.fit,
+    systemCommands: session.system.commands,
+    preCmds: p.secretEnvNames.length ? [SOURCE_SECRET_ENV, ...p.preCmds] : p.preCmds,
+    postCmds: p.postCmds,
+    envVars: p.envVars,
+  });
+  const spec: JobScriptSpec = {
+    jobId,
+    system: session.system,
+    fit: p.fit,
+    headerExtra: [...p.headerExtra],
+    envHeaderExtra: [...p.envHeaderExtra],
+    jobDir,
+    stdoutFile: JobFiles.schedStdout,
+    stderrFile: JobFiles.schedStderr,
+    body,
+  };
+  return { spec, text: session.scheduler.renderScript(spec) };
+}
+
+// The EXPYRE_HEADER_EXTRA value (ExPyRe's format: a JSON list of header lines), checked as header lines.
+export function parseEnvHeaderExtra(text: string | undefined): string[] {
+  if (!text) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw new JobOptionError('EXPYRE_HEADER_EXTRA', `expected a JSON list of header lines, got ${JSON.stringify(text)}`);
+  }
+  checkHeaderLines('EXPYRE_HEADER_EXTRA', value as string[]);
+  return value as string[];
+}
+
+// Header lines are one line each: a line break would make the rest run as a command in the job script.
+export function checkHeaderLines(where: string, lines: readonly string[]): void {
+  const broken = lines.find((l) => /[\r\n]/.test(l));
+  if (broken !== undefined) throw new JobOptionError(where, `a header line must not contain a line break (the rest would run as a command in the job script); got ${JSON.stringify(broken)}`);
 }

@@ -1,7 +1,7 @@
 // A system as the job layer uses it: its transport, scheduler and dirs (local stage base, base dir on the system).
 // One session per system per context; the base dir on the system is resolved (and created, 0700) once.
 import { join, isAbsolute } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { SystemConfig } from '../config/types.ts';
 import type { Transport, ExecResult } from '../transport/types.ts';
 import type { Scheduler } from '../scheduler/types.ts';
@@ -49,6 +49,7 @@ export interface SessionParams {
 export async function openSession(p: SessionParams): Promise<SystemSession> {
   const localBase = join(p.projectRoot, 'xpr-stage');
   mkdirSync(join(localBase, '_code'), { recursive: true, mode: 0o700 });
+  removeOldSpool(spoolDirOf(p.projectRoot));
   const sharesFs = p.system.host === null && p.system.rundir === null;
   let base: string;
   if (sharesFs) {
@@ -78,4 +79,30 @@ export async function openSession(p: SessionParams): Promise<SystemSession> {
     env: p.env,
     base,
   };
+}
+
+/** Where prepared jobs' payloads wait until their job dir is made (beside the stage dirs: moved in by rename). */
+export function spoolDirOf(projectRoot: string): string {
+  return join(projectRoot, 'xpr-stage', '.spool');
+}
+
+const SPOOL_MAX_AGE_MS = 24 * 3600 * 1000;
+
+// Remove payloads of jobs prepared more than a day ago and never started (a script that stopped in between).
+function removeOldSpool(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs > SPOOL_MAX_AGE_MS) rmSync(path, { force: true });
+    } catch {
+      // gone already (another process cleaned it)
+    }
+  }
 }

@@ -1,11 +1,14 @@
 // Batched operations on one system through its transport: stage many jobs in one transfer, submit them in one
 // command, poll all live jobs in one command, fetch finished results in one transfer, cancel, remove.
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, lstatSync, renameSync, rmSync } from 'node:fs';
+import { join, dirname, sep } from 'node:path';
 import { packEntries, unpackInto } from './tar-stream.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
-import { unsetSchedulerEnvLine } from '../scheduler/common.ts';
+import { arrayTaskId, unsetSchedulerEnvLine } from '../scheduler/common.ts';
+import type { Logger } from '../log.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
 
@@ -18,8 +21,8 @@ export interface StageRequest {
 const RUN_STDIN_SCRIPT = 'f=$(mktemp "${TMPDIR:-/tmp}/xpr.XXXXXX") || exit 97; cat > "$f"; bash "$f"; rc=$?; rm -f "$f"; exit $rc';
 
 // Run a generated script (every value in it already quoted with quote()) on the system.
-async function runScript(session: SystemSession, script: string, idempotent: boolean) {
-  return session.transport.exec(['bash', '-c', RUN_STDIN_SCRIPT], { stdin: script, idempotent });
+async function runScript(session: SystemSession, script: string, idempotent: boolean, signal?: AbortSignal) {
+  return session.transport.exec(['bash', '-c', RUN_STDIN_SCRIPT], { stdin: script, idempotent, signal });
 }
 
 // Send the local stage dirs of `jobs` (and code files the system lacks) in one tar stream, unpacked by one command.
@@ -54,51 +57,204 @@ export type SubmitOutcome = { ok: true; schedulerId: string } | { ok: false; mes
 
 // Submit many jobs with one remote command; each job's raw submit output is also left in its job dir.
 // Submissions run SUBMIT_PARALLEL at a time (plain `wait` per group: no bash >= 4.3 needed); answers come back in order.
-export async function submitJobs(session: SystemSession, jobs: readonly SubmitRequest[]): Promise<Map<string, SubmitOutcome>> {
+// Safe to rerun at any point: a job dir holding a scheduler id replays it; one whose earlier submit was interrupted
+// before the id was written (SUBMITTING left, no id) is looked up in the queue by its name, the xpr job id (or, for a
+// task of an interrupted array, its array's id is recovered), and the job found is adopted; only when the queue has
+// no job of that name is it submitted again (a second command). Every round may be repeated by the transport after a
+// dropped connection: a repeated resubmit finds its own marker token and falls back to a lookup.
+export async function submitJobs(session: SystemSession, jobs: readonly SubmitRequest[], logger?: Logger): Promise<Map<string, SubmitOutcome>> {
   const out = new Map<string, SubmitOutcome>();
   if (jobs.length === 0) return out;
+  const token = randomBytes(9).toString('hex');
+  let steps: SubmitStep[] = jobs.map((job) => ({ job, mode: { kind: 'normal' } }));
+  // Round 0 submits or replays; round 1 adopts, resubmits or looks up; round 2 only adopts.
+  for (let round = 0; steps.length; round++) {
+    const answers = await runSubmitScript(session, steps, token);
+    const next: SubmitStep[] = [];
+    const arrays: Array<{ job: SubmitRequest; name: string; task: number }> = [];
+    for (const { job, mode } of steps) {
+      const answer = answers.get(job.id)!;
+      if (answer.kind === 'done') {
+        out.set(job.id, answer.outcome);
+      } else if (round >= 2) {
+        out.set(job.id, { ok: false, lost: true, message: 'the job dir changed during the submit' });
+      } else if (answer.kind === 'unreadable') {
+        // The id file holds output the parser cannot read (a submit that exited 0): look the job up, never resubmit.
+        next.push({ job, mode: { kind: 'lookup' } });
+      } else if (answer.kind === 'array') {
+        // A task of an array whose submit was interrupted: its array's recorded id, else the array looked up by name.
+        const kind = session.system.scheduler;
+        if (kind === 'local') out.set(job.id, { ok: false, lost: true, message: `the job dir marks it as a task of array ${answer.name}, but the local queue has no arrays` });
+        else if (answer.recorded !== null) next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(kind, answer.recorded, answer.task) } });
+        else arrays.push({ job, name: answer.name, task: answer.task });
+      } else {
+        const found = session.scheduler.parseFindByName(answer.outputs, job.id);
+        const replace = mode.kind === 'lookup';
+        if (!found.answered) {
+          out.set(job.id, {
+            ok: false, lost: true,
+            message: `an earlier submit of this job was interrupted before its queue id was recorded, and the queue could not be asked for a job named ${job.id}: ${found.problem}`,
+          });
+        } else if (found.ids.length) {
+          next.push({ job, mode: { kind: 'adopt', schedulerId: adoptOne(found.ids, job.id, logger), replace } });
+        } else if (answer.noLock || round > 0 || replace) {
+          out.set(job.id, { ok: false, lost: true, message: answer.noLock
+            ? `an earlier submit of this job may still be running (flock is unavailable or timed out on ${SUBMIT_LOCK}) and the queue has no job named ${job.id} yet`
+            : `the queue has no job named ${job.id} yet, though a submit of it ran` });
+        } else {
+          next.push({ job, mode: { kind: 'resubmit' } });
+        }
+      }
+    }
+    if (arrays.length) {
+      const found = await findJobsByName(session, [...new Set(arrays.map((a) => a.name))]);
+      const adopted = new Map([...found].flatMap(([name, ids]) => (ids?.length ? [[name, adoptOne(ids, name, logger)] as const] : [])));
+      for (const { job, name, task } of arrays) {
+        const ids = found.get(name);
+        const arrayId = adopted.get(name);
+        if (ids === null || ids === undefined) {
+          out.set(job.id, { ok: false, lost: true, message: `the submit of its array ${name} was interrupted before the array's id was recorded, and the queue could not be asked for a job named ${name}` });
+        } else if (arrayId !== undefined) {
+          next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(session.system.scheduler as 'slurm' | 'sge' | 'pbs', arrayId, task) } });
+        } else if (round === 0) {
+          next.push({ job, mode: { kind: 'resubmit' } });
+        } else {
+          out.set(job.id, { ok: false, lost: true, message: `the queue has no array named ${name}` });
+        }
+      }
+    }
+    steps = next;
+  }
+  return out;
+}
+
+// The queue id adopted among those found by name: the oldest; the others are duplicates made outside xpr's control.
+function adoptOne(ids: readonly string[], name: string, logger: Logger | undefined): string {
+  if (ids.length > 1) {
+    logger?.warn(`the queue has ${ids.length} jobs named ${name}: adopting ${ids[0]}; ${ids.slice(1).join(', ')} ` +
+      'were submitted outside this submit (cancel them if they are duplicates)');
+  }
+  return ids[0]!;
+}
+
+/** Left in a job dir just before its submit command runs; with no scheduler id beside it, the job may be in the queue.
+ *  Holds `submit`, `resubmit <token>` (a second try, the token fresh per submitJobs call) or `array <name> <task>`
+ *  (written by submitArrays before the array's submit: the job is task <task> of the array named <name>). */
+export const SUBMITTING = '.xpr_submitting';
+/** Locked (flock, where available) while a job's submit runs: a rerun waits for a submit of the same job still in flight. */
+const SUBMIT_LOCK = '.xpr_submit_lock';
+
+/**
+ * normal: replay or submit, but look the job up if an earlier submit was interrupted; resubmit: the queue has no such
+ * job; adopt: it has this one (replace: over an unreadable id file); lookup: only look the job up.
+ */
+type SubmitMode = { kind: 'normal' } | { kind: 'resubmit' } | { kind: 'lookup' } | { kind: 'adopt'; schedulerId: string; replace?: boolean };
+interface SubmitStep {
+  job: SubmitRequest;
+  mode: SubmitMode;
+}
+type SubmitAnswer =
+  | { kind: 'done'; outcome: SubmitOutcome }
+  | { kind: 'find'; outputs: string[]; noLock: boolean }
+  | { kind: 'unreadable' }
+  | { kind: 'array'; name: string; task: number; recorded: string | null };
+
+// One remote script for all `steps`; every job gets an answer (lost when none came back).
+async function runSubmitScript(session: SystemSession, steps: readonly SubmitStep[], token: string): Promise<Map<string, SubmitAnswer>> {
+  const idFile = JobFiles.schedulerId;
+  const writeId = `{ printf '%s\\n' "$xpr_out" > ${idFile}.tmp && mv -f ${idFile}.tmp ${idFile}; }`;
   const lines = [...envPreamble(session), ...preSubmit(session.system.preSubmitCmds)];
   lines.push('xpr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/xpr-submit.XXXXXX") || exit 97');
-  jobs.forEach((job, k) => {
+  const arrayDir = quote(`${session.base}/_array/`);
+  steps.forEach(({ job, mode }, k) => {
+    const find = session.scheduler.findByNameArgvs(job.id)
+      .map((argv, n) => `printf '@@xpr-find %s\\n' ${n}; ${quoteArgv(argv)} 2>/dev/null;`).join(' ');
+    const adoptOver = mode.kind === 'adopt' && mode.replace ? 1 : 0;
     lines.push(
-      // A job dir that already holds a scheduler id was submitted by an earlier try whose answer was lost: that
-      // answer is replayed instead of submitting again, which makes this script safe to rerun.
-      `( if ! cd ${quote(job.jobDir)}; then xpr_out=''; xpr_rc=1; ` +
-        `elif [ -s ${JobFiles.schedulerId} ]; then xpr_out=$(cat ${JobFiles.schedulerId}); xpr_rc=0; ` +
-        `else xpr_out=$(${quoteArgv(job.argv)} 2>.xpr_submit_err); xpr_rc=$?; ` +
-        `[ "$xpr_rc" = 0 ] && { printf '%s\\n' "$xpr_out" > ${JobFiles.schedulerId}.tmp && mv -f ${JobFiles.schedulerId}.tmp ${JobFiles.schedulerId}; }; fi; ` +
-        `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; printf '%s\\n' "$xpr_out"; ` +
-        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-submit-err\\n'; cat .xpr_submit_err 2>/dev/null; } ) > "$xpr_tmp/${k}" 2>&1 &`,
+      `( xpr_m=${mode.kind}; xpr_a=${quote(mode.kind === 'adopt' ? mode.schedulerId : '')}; xpr_tok=${quote(`resubmit ${token}`)}; ` +
+        `if ! cd ${quote(job.jobDir)}; then xpr_out=''; xpr_rc=1; ` +
+        `else xpr_lk=1; { exec 9>>${SUBMIT_LOCK} && flock -w 300 9; } 2>/dev/null || xpr_lk=0; ` +
+        `xpr_mk=; xpr_an=; xpr_at=; [ -e ${SUBMITTING} ] && { read -r xpr_mk xpr_an xpr_at < ${SUBMITTING} || :; }; ` +
+        `if [ "$xpr_m" = adopt ] && [ ${adoptOver} = 1 ]; then xpr_out=$xpr_a; xpr_rc=0; ${writeId}; ` +
+        `elif [ -s ${idFile} ] && [ "$xpr_m" != lookup ]; then xpr_out=$(cat ${idFile}); xpr_rc=replay; ` +
+        `elif [ "$xpr_m" = adopt ]; then xpr_out=$xpr_a; xpr_rc=0; ${writeId}; ` +
+        `elif [ "$xpr_m" = lookup ]; then xpr_rc=find; ` +
+        `elif [ "$xpr_m" = normal ] && [ "$xpr_mk" = array ]; then xpr_rc=array; ` +
+        `elif [ "$xpr_m" = normal ] && [ -e ${SUBMITTING} ]; then xpr_rc=find; [ $xpr_lk = 1 ] || xpr_rc=find-nolock; ` +
+        `elif [ "$xpr_m" = resubmit ] && [ "$xpr_mk $xpr_an" = "$xpr_tok" ]; then xpr_rc=find; ` +
+        `elif [ "$xpr_m" = resubmit ] && [ $xpr_lk = 0 ]; then xpr_rc=nolock; ` +
+        `elif ! { if [ "$xpr_m" = resubmit ]; then printf '%s\\n' "$xpr_tok"; else echo submit; fi; } > ${SUBMITTING}; then ` +
+        `xpr_out='cannot write ${SUBMITTING} in the job dir'; xpr_rc=1; ` +
+        `else xpr_out=$(${quoteArgv(job.argv)} 9>&- 2>.xpr_submit_err); xpr_rc=$?; ` +
+        `[ "$xpr_rc" = 0 ] && ${writeId}; fi; fi; ` +
+        `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; ` +
+        `case $xpr_rc in find*) ${find} ;; ` +
+        `array) printf '%s %s\\n' "$xpr_an" "$xpr_at"; printf '@@xpr-array-id\\n'; ` +
+        `case $xpr_an in *[!A-Za-z0-9_-]*|'') ;; *) cat ${arrayDir}"$xpr_an"/${idFile} 2>/dev/null ;; esac ;; ` +
+        `*) printf '%s\\n' "$xpr_out"; case $xpr_rc in 0|replay) ;; *) printf '@@xpr-submit-err\\n'; cat .xpr_submit_err 2>/dev/null ;; esac ;; esac ` +
+        `) > "$xpr_tmp/${k}" 2>&1 &`,
     );
     if ((k + 1) % SUBMIT_PARALLEL === 0) lines.push('wait');
   });
-  lines.push('wait', `for ((k = 0; k < ${jobs.length}; k++)); do cat "$xpr_tmp/$k"; done`, 'rm -rf "$xpr_tmp"');
+  lines.push('wait', `for ((k = 0; k < ${steps.length}; k++)); do cat "$xpr_tmp/$k"; done`, 'rm -rf "$xpr_tmp"');
   lines.push('exit 0');
-  // Not retried by the transport (a drop is reported): jobs without an answer stay staged, and the next submit of
-  // them replays the scheduler id their job dir holds instead of submitting twice.
-  const res = await runScript(session, lines.join('\n'), false);
+  // Safe to repeat after a dropped connection (the transport does, after reconnecting): a repeat replays the ids
+  // written, finds interrupted submits by name (a resubmit by its token), and waits (flock) for a submit of the
+  // first try still running; where it cannot wait, it leaves the job staged rather than submit it again.
+  const res = await runScript(session, lines.join('\n'), true);
   const text = res.stdout.toString('utf8');
-  const blocks = text.split('@@xpr-submit ').slice(1);
-  for (const block of blocks) {
+  const answers = new Map<string, SubmitAnswer>();
+  for (const block of text.split('@@xpr-submit ').slice(1)) {
     const nl = block.indexOf('\n');
     const [id, rc] = block.slice(0, nl).split(' ');
     const body = block.slice(nl + 1);
-    if (!id) continue;
-    const [stdoutPart = '', errPart = ''] = body.split('@@xpr-submit-err\n');
-    if (rc === '0') {
+    if (!id || !steps.some((s) => s.job.id === id)) continue;
+    if (rc === 'find' || rc === 'find-nolock') {
+      answers.set(id, { kind: 'find', outputs: body.split(/@@xpr-find \d+\n/).slice(1), noLock: rc === 'find-nolock' });
+      continue;
+    }
+    if (rc === 'array') {
+      const [marker = '', recordedRaw = ''] = body.split('@@xpr-array-id\n');
+      const [name = '', task = ''] = marker.trim().split(' ');
+      if (!/^[A-Za-z0-9_-]+$/.test(name) || !/^\d+$/.test(task)) {
+        answers.set(id, { kind: 'done', outcome: { ok: false, lost: true, message: `the job dir's ${SUBMITTING} names no array task (${JSON.stringify(marker.trim())})` } });
+        continue;
+      }
+      let recorded: string | null = null;
       try {
-        out.set(id, { ok: true, schedulerId: session.scheduler.parseSubmitOutput(stdoutPart) });
+        recorded = recordedRaw.trim() ? session.scheduler.parseSubmitOutput(recordedRaw) : null;
+      } catch {
+        recorded = null;
+      }
+      answers.set(id, { kind: 'array', name, task: Number(task), recorded });
+      continue;
+    }
+    const [stdoutPart = '', errPart = ''] = body.split('@@xpr-submit-err\n');
+    let outcome: SubmitOutcome;
+    if (rc === 'nolock') {
+      outcome = { ok: false, lost: true, message: `an earlier submit of this job may still be running (flock is unavailable or timed out on ${SUBMIT_LOCK})` };
+    } else if (rc === '0' || rc === 'replay') {
+      try {
+        outcome = { ok: true, schedulerId: session.scheduler.parseSubmitOutput(stdoutPart) };
       } catch (err) {
-        out.set(id, { ok: false, message: (err as Error).message });
+        if (rc === 'replay') {
+          answers.set(id, { kind: 'unreadable' });
+          continue;
+        }
+        // The submit exited 0, so the job is probably queued: it stays staged and is found by name next time.
+        outcome = { ok: false, lost: true, message: `the submit exited 0 but its output could not be read: ${(err as Error).message}` };
       }
     } else {
-      out.set(id, { ok: false, message: `submit exited with ${rc}: ${(errPart || stdoutPart).trim() || res.stderr.trim()}` });
+      outcome = { ok: false, message: `submit exited with ${rc}: ${(errPart || stdoutPart).trim() || res.stderr.trim()}` };
+    }
+    answers.set(id, { kind: 'done', outcome });
+  }
+  for (const { job } of steps) {
+    if (!answers.has(job.id)) {
+      answers.set(job.id, { kind: 'done', outcome: { ok: false, lost: true, message: `no answer from the submit command (${res.stderr.trim() || `exit ${res.code}`})` } });
     }
   }
-  for (const job of jobs) {
-    if (!out.has(job.id)) out.set(job.id, { ok: false, lost: true, message: `no answer from the submit command (${res.stderr.trim() || `exit ${res.code}`})` });
-  }
-  return out;
+  return answers;
 }
 
 function envPreamble(session: SystemSession): string[] {
@@ -149,20 +305,53 @@ export interface PollOutcome {
 const POLL_FILES_LOOP = `
 for xpr_id in "\${xpr_ids[@]}"; do
   if [ ! -d "$xpr_id" ]; then printf '@@xpr-job %s missing\\n' "$xpr_id"; continue; fi
-  s=0; r=0; e=0; [ -e "$xpr_id/${JobFiles.started}" ] && s=1; [ -e "$xpr_id/${JobFiles.result}" ] && r=1; [ -e "$xpr_id/${JobFiles.error}" ] && e=1
-  x=$(cat "$xpr_id/${JobFiles.exit}" 2>/dev/null); q=$(head -c 200 "$xpr_id/${JobFiles.schedulerId}" 2>/dev/null | tr '\\n' ' ')
-  printf '@@xpr-job %s ok %s %s %s %s|%s\\n' "$xpr_id" "$s" "$r" "$e" "\${x:--}" "$q"
+  s=0; r=0; e=0; x=''; q=''; [ -e "$xpr_id/${JobFiles.started}" ] && s=1; [ -e "$xpr_id/${JobFiles.result}" ] && r=1; [ -e "$xpr_id/${JobFiles.error}" ] && e=1
+  [ -e "$xpr_id/${JobFiles.exit}" ] && { read -r x < "$xpr_id/${JobFiles.exit}" || :; }
+  [ -e "$xpr_id/${JobFiles.schedulerId}" ] && while IFS= read -r l || [ -n "$l" ]; do q="$q$l "; [ \${#q} -ge 200 ] && break; done < "$xpr_id/${JobFiles.schedulerId}"
+  printf '@@xpr-job %s ok %s %s %s %s|%s\\n' "$xpr_id" "$s" "$r" "$e" "\${x:--}" "\${q:0:200}"
 done`;
 
-// One command: the scheduler's status commands for all live ids, then the marker files of every job dir.
+/**
+ * Before a poll, wait on the system (up to `maxMs`) until one of these jobs starts or ends: its `_xpr_started` (if
+ * not known `started`) or `_xpr_exit` marker appears; if one is there already, the poll goes ahead at once. Only file
+ * tests run meanwhile (4 a second per marker); the queue is asked once, after. `signal` ends the wait early (the
+ * command is killed; a dot printed per round makes it die on a closed pipe too).
+ */
+export interface PollWatch {
+  jobs: ReadonlyArray<{ id: string; started: boolean }>;
+  maxMs: number;
+  signal?: AbortSignal;
+}
+
+// The shell lines of a watch (run in the base dir): the markers that should not be there yet, tested every 0.25 s.
+function watchLines(watch: PollWatch): string[] {
+  const rounds = Math.max(1, Math.ceil(watch.maxMs / 250));
+  const markers = watch.jobs.flatMap((j) => [`${j.id}/${JobFiles.exit}`, ...(j.started ? [] : [`${j.id}/${JobFiles.started}`])]);
+  return [
+    `xpr_m=(${markers.map(quote).join(' ')})`,
+    `xpr_n=${rounds}; xpr_until=$((SECONDS + ${Math.ceil(watch.maxMs / 1000)}))`,
+    'for f in "${xpr_m[@]}"; do [ -e "$f" ] && { xpr_n=0; break; }; done',
+    'while [ "$xpr_n" -gt 0 ] && [ "$SECONDS" -le "$xpr_until" ]; do',
+    '  sleep 0.25 2>/dev/null || sleep 1; printf .',
+    '  for f in "${xpr_m[@]}"; do [ -e "$f" ] && break 2; done',
+    '  xpr_n=$((xpr_n - 1))',
+    'done',
+    "printf '\\n'",
+  ];
+}
+
+// One command: the scheduler's status commands for all live ids, then the marker files of every job dir; with
+// `watch`, first a wait on the system for one of the watched jobs to start or end.
 export async function pollJobs(
   session: SystemSession,
   jobs: ReadonlyArray<{ id: string; schedulerId: string | null }>,
+  watch?: PollWatch,
 ): Promise<PollOutcome> {
   const base = session.base;
   const schedIds = jobs.map((j) => j.schedulerId).filter((s): s is string => s !== null);
   const argvs = schedIds.length ? session.scheduler.statusArgvs(schedIds) : [];
   const lines: string[] = [];
+  if (watch && watch.jobs.length && watch.maxMs > 0) lines.push(`cd ${quote(base)} || exit 3`, ...watchLines(watch));
   argvs.forEach((argv, k) => lines.push(`printf '@@xpr-section %s\\n' ${k}`, `${quoteArgv(argv)} 2>/dev/null`));
   lines.push(
     `printf '@@xpr-files\\n'`,
@@ -170,7 +359,7 @@ export async function pollJobs(
     `xpr_ids=(${jobs.map((j) => quote(j.id)).join(' ')})`,
     POLL_FILES_LOOP,
   );
-  const res = await runScript(session, lines.join('\n'), true);
+  const res = await runScript(session, lines.join('\n'), true, watch?.signal);
   const text = res.stdout.toString('utf8');
   const filesAt = text.lastIndexOf('@@xpr-files\n');
   if (res.code !== 0 || filesAt < 0) throw new SystemCommandError(session, 'poll jobs', res);
@@ -207,14 +396,24 @@ while [ $# -gt 0 ]; do
   xpr_id=$1; xpr_logs=$2; xpr_n=$3; shift 3
   for f in ${JobFiles.result} ${JobFiles.error} ${JobFiles.items} ${JobFiles.exit}; do [ -e "$xpr_id/$f" ] && printf '%s\\0' "$xpr_id/$f"; done
   if [ "$xpr_logs" = 1 ]; then for f in ${JobFiles.stdout} ${JobFiles.stderr} ${JobFiles.schedStdout} ${JobFiles.schedStderr}; do [ -e "$xpr_id/$f" ] && printf '%s\\0' "$xpr_id/$f"; done; fi
+  rm -f "$xpr_id/${JobFiles.refusedOutputs}"
   while [ "$xpr_n" -gt 0 ]; do
-    (cd "$xpr_id" && compgen -G "$1") | while IFS= read -r f; do printf '%s/%s\\0' "$xpr_id" "$f"; done
+    (cd "$xpr_id" && shopt -s nullglob && IFS= && xpr_m=($1) && for f in "\${xpr_m[@]}"; do
+      if [ -L "$f" ] || { [ ! -f "$f" ] && [ ! -d "$f" ]; }; then printf '%s\\n' "$f" >> ${JobFiles.refusedOutputs}
+      elif [ -d "$f" ]; then
+        find "$f" ! -type f ! -type d >> ${JobFiles.refusedOutputs}
+        find "$f" -type f -print0 | while IFS= read -r -d '' g; do printf '%s/%s\\0' "$xpr_id" "$g"; done
+      else printf '%s/%s\\0' "$xpr_id" "$f"; fi
+    done)
     shift; xpr_n=$((xpr_n - 1))
   done
+  [ -s "$xpr_id/${JobFiles.refusedOutputs}" ] && printf '%s\\0' "$xpr_id/${JobFiles.refusedOutputs}"
 done
-} | tar -cf - --null -T -`;
+} | sort -zu | tar -cf - --no-recursion --null -T -`;
 
-// Bring the result files (and declared outputs) of finished jobs into their local stage dirs, in one transfer.
+// Bring the result files (and declared outputs) of finished jobs into their local stage dirs, in one transfer. Output
+// globs send regular files only (walking matched dirs); other matches are listed in the job's refusedOutputs file, so
+// one job's symlink fails that job alone (collect reports it) instead of the whole transfer.
 export async function fetchJobs(session: SystemSession, jobs: readonly FetchRequest[]): Promise<void> {
   if (session.sharesFs || jobs.length === 0) return;
   const base = session.base;
@@ -223,7 +422,46 @@ export async function fetchJobs(session: SystemSession, jobs: readonly FetchRequ
   const res = await runScript(session, script, true);
   if (res.code !== 0) throw new SystemCommandError(session, 'fetch results', res);
   mkdirSync(session.localBase, { recursive: true, mode: 0o700 });
-  await unpackInto(session.localBase, res.stdout);
+  // Unpacked aside, then each file renamed into place: another driver reading a result (or a crash mid-unpack) never
+  // sees a half-written file.
+  const aside = mkdtempSync(join(session.localBase, '.fetch-'));
+  try {
+    await unpackInto(aside, res.stdout);
+    const asked = new Set(jobs.map((j) => j.id));
+    for (const rel of readdirSync(aside, { recursive: true, encoding: 'utf8' })) {
+      const from = join(aside, rel);
+      // Only into the job dirs asked for: never into other jobs' dirs, the code dir or the spool.
+      if (!asked.has(rel.split(sep)[0]!) || !lstatSync(from).isFile()) continue;
+      mkdirSync(dirname(join(session.localBase, rel)), { recursive: true, mode: 0o700 });
+      renameSync(from, join(session.localBase, rel));
+    }
+  } finally {
+    rmSync(aside, { recursive: true, force: true });
+  }
+}
+
+// Ask the queue (one command for all names) for the jobs named after these xpr job ids: the jobs an interrupted submit
+// may have left in the queue without their id being recorded. Names the queue could not be asked about map to null.
+export async function findJobsByName(session: SystemSession, jobIds: readonly string[]): Promise<Map<string, string[] | null>> {
+  const out = new Map<string, string[] | null>();
+  if (jobIds.length === 0) return out;
+  const lines = [...envPreamble(session)];
+  for (const id of jobIds) {
+    lines.push(`printf '@@xpr-name %s\\n' ${quote(id)}`);
+    session.scheduler.findByNameArgvs(id).forEach((argv, n) => lines.push(`printf '@@xpr-find %s\\n' ${n}; ${quoteArgv(argv)} 2>/dev/null`));
+  }
+  lines.push('exit 0');
+  const res = await runScript(session, lines.join('\n'), true);
+  const blocks = new Map(res.stdout.toString('utf8').split('@@xpr-name ').slice(1).map((b) => {
+    const nl = b.indexOf('\n');
+    return [b.slice(0, nl), b.slice(nl + 1)] as const;
+  }));
+  for (const id of jobIds) {
+    const body = blocks.get(id);
+    const found = body === undefined ? null : session.scheduler.parseFindByName(body.split(/@@xpr-find \d+\n/).slice(1), id);
+    out.set(id, found?.answered ? found.ids : null);
+  }
+  return out;
 }
 
 // Ask the queue to cancel these scheduler ids (one command).

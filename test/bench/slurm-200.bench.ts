@@ -8,18 +8,10 @@ import { prepareJob, startJobs } from '../../src/job/index.ts';
 import { quoteArgv } from '../../src/transport/quote.ts';
 import { knownHostsName, lookupHostKey, parseKnownHosts } from '../../src/transport/known-hosts.ts';
 import { add } from '../fixtures/ops/basic.ts';
-import { clusterProject, type ClusterEnv } from '../helpers/cluster.ts';
+import { clusterProject, benchCluster } from '../helpers/cluster.ts';
 
 const N = Number(process.argv[2] ?? 200);
-const e = process.env;
-if (!e.XPR_TEST_SSH_KEY || e.XPR_CLUSTER_SLURM !== '1') {
-  console.error('the test cluster is not up: run `bash test/cluster/up.sh && . /tmp/xpr-cluster/env.sh` first');
-  process.exit(2);
-}
-const cluster: ClusterEnv = {
-  sshConfig: e.XPR_TEST_SSH_CONFIG!, alias: e.XPR_TEST_SSH_ALIAS ?? 'xpr-test-cluster', key: e.XPR_TEST_SSH_KEY!, knownHosts: e.XPR_TEST_KNOWN_HOSTS!,
-  host: e.XPR_TEST_SSH_HOST ?? '127.0.0.1', port: e.XPR_TEST_SSH_PORT ?? '2222', user: e.XPR_TEST_SSH_USER ?? 'xprtest', slurm: true, sge: false,
-};
+const cluster = benchCluster();
 
 const knownEntries = parseKnownHosts(readFileSync(cluster.knownHosts, 'utf8'), cluster.knownHosts);
 

@@ -18,24 +18,40 @@ export interface ClusterEnv {
   sge: boolean;
 }
 
-// The cluster's coordinates from env.sh, or null (with t.fail) when it is not up.
-export function clusterEnv(t: ExecutionContext, needs: Array<'slurm' | 'sge'> = []): ClusterEnv | null {
+// The cluster's coordinates from env.sh (written by test/cluster/up.sh), or what is missing.
+function readClusterEnv(): ClusterEnv | { missing: string[] } {
   const e = process.env;
   const missing = ['XPR_TEST_SSH_CONFIG', 'XPR_TEST_SSH_KEY', 'XPR_TEST_KNOWN_HOSTS'].filter((k) => !e[k]);
-  if (missing.length) {
-    t.fail(`the test cluster is not up (${missing.join(', ')} unset): run the suite with npm test, which starts test/cluster/up.sh`);
-    return null;
-  }
-  const env: ClusterEnv = {
+  if (missing.length) return { missing };
+  return {
     sshConfig: e.XPR_TEST_SSH_CONFIG!, alias: e.XPR_TEST_SSH_ALIAS ?? 'xpr-test-cluster', key: e.XPR_TEST_SSH_KEY!,
     knownHosts: e.XPR_TEST_KNOWN_HOSTS!, host: e.XPR_TEST_SSH_HOST ?? '127.0.0.1', port: e.XPR_TEST_SSH_PORT ?? '2222',
     user: e.XPR_TEST_SSH_USER ?? 'xprtest', slurm: e.XPR_CLUSTER_SLURM === '1', sge: e.XPR_CLUSTER_SGE === '1',
   };
+}
+
+// The cluster's coordinates, or null (with t.fail) when it is not up.
+export function clusterEnv(t: ExecutionContext, needs: Array<'slurm' | 'sge'> = []): ClusterEnv | null {
+  const env = readClusterEnv();
+  if ('missing' in env) {
+    t.fail(`the test cluster is not up (${env.missing.join(', ')} unset): run the suite with npm test, which starts test/cluster/up.sh`);
+    return null;
+  }
   for (const n of needs) {
     if (!env[n]) {
       t.fail(`the test cluster has no ${n} (XPR_CLUSTER_${n.toUpperCase()} unset): test/cluster/up.sh could not start it`);
       return null;
     }
+  }
+  return env;
+}
+
+// For a benchmark: the cluster with Slurm, or exit 2 saying how to start it.
+export function benchCluster(): ClusterEnv {
+  const env = readClusterEnv();
+  if ('missing' in env || !env.slurm) {
+    console.error('the test cluster is not up: run `bash test/cluster/up.sh && . /tmp/xpr-cluster/env.sh` first');
+    process.exit(2);
   }
   return env;
 }

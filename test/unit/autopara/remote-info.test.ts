@@ -22,7 +22,7 @@ test('a minimal RemoteInfo gets wfl\'s defaults', (t) => {
   t.deepEqual(info, {
     ...base,
     num_inputs_per_queued_job: -100,
-    pre_cmds: [], post_cmds: [], env_vars: {}, input_files: [], output_files: [], header_extra: [],
+    pre_cmds: [], post_cmds: [], env_vars: {}, secret_env_vars: [], input_files: [], output_files: [], header_extra: [],
     exact_fit: true, partial_node: false, timeout: 3600, check_interval: 30,
     ignore_failed_jobs: false, resubmit_killed_jobs: false, hash_ignore: [],
   });

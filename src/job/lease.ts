@@ -1,0 +1,30 @@
+// Submission leases: the `host:pid:ms` string a driver writes on the jobs it is staging or submitting, and whether
+// one still belongs to a live driver (same host: its process exists; any host: younger than LEASE_STALE_MS).
+import { hostname } from 'node:os';
+
+// A lease is held only while one batch is staged and submitted (seconds, or minutes for large input files over a slow
+// link): one older than this belongs to a driver that crashed, possibly on another login node.
+const LEASE_STALE_MS = 2 * 3600_000;
+
+/** A new lease for this process on this host, from now. */
+export function newLease(): string {
+  return `${hostname()}:${process.pid}:${Date.now()}`;
+}
+
+/** Whether `holder` no longer owns anything: its process on this host is gone, or its lease is too old. */
+export function isStaleLease(holder: string): boolean {
+  const [host, pid, since] = holder.split(':');
+  if (since && Date.now() - Number(since) > LEASE_STALE_MS) return true;
+  if (host !== hostname() || !pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Whether a job's lease (null = none) is held by a live driver. */
+export function leaseHeld(owner: string | null): boolean {
+  return owner !== null && owner !== '' && !isStaleLease(owner);
+}
