@@ -2,11 +2,16 @@
 // items locally or in queued chunks (autoparallelize, collectCall), and what a caller may need to read (config, errors).
 export {
   RemoteJob, runJob, XprContext, defaultContext, closeDefaultContext, startJobs, prepareJob,
-  JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, WaitStoppedError, JobFileError, JobOptionError, JobSubmitError, JobStateError,
+  JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, WaitStoppedError, JobRemovedError, JobAbandonedError, JobFileError, JobOptionError, JobSubmitError, JobStateError,
   SystemCommandError,
   type JobDefinition, type StartOptions, type WaitOptions, type RunJobOptions, type ContextOptions, type StartedJob,
 } from './job/index.ts';
 export { loadConfig } from './config/load.ts';
+export {
+  cancelJobs, cleanJobs, outcomeOf, syncJobs, removeJobs, gcJobs, gcCandidates, GC_STATES, dryRunScript, runDoctor, systemSources, readJobLogs, jobScriptEnded,
+  type SyncReport, type SyncChange, type RemoveReport, type DryRunOptions, type DryRunScript, type DoctorCheck, type LogChunk, type LogName,
+} from './job/index.ts';
+export { cancelUnended, type CancelReport } from './job/gc.ts';
 export { ConfigError, UnknownSystemError } from './config/errors.ts';
 export { ResourceSpecError, NoPartitionFitsError } from './resources/errors.ts';
 export { UncodableValueError, CodecFormatError } from './codec/index.ts';
@@ -21,3 +26,11 @@ export {
   type AutoparallelizeOptions, type AutoparaResults, type AutoparaHandle, type BatchOp, type CollectOptions, type ItemFailure,
   type RemoteInfo, type RemoteInfoInput,
 } from './autopara/index.ts';
+export {
+  runCommand, runCommands, runCommandLocally, gapSimpleFit, gapMultistageFit, gapCommitteeFit, gapFitCommandLine, gapFitArgs, aceFit,
+  FitOptionError, CommandJobError, CommandStepError, FitOutputError, FitRoutingError,
+  type CommandJobDefinition, type CommandInput, type CommandOutput, type CommandResult, type RunCommandOptions, type RunCommandsOptions, type CommandStep,
+  type GapFitParams, type GapSimpleFitOptions, type GapMultistageOptions, type GapMultistageResult, type GapCommitteeOptions,
+  type AceFitOptions, type AceFitParams, type FitRoutingOptions,
+} from './fit/index.ts';
+export { StoreError, StoreLockedError, StoreCorruptError } from './store/index.ts';

@@ -1,22 +1,41 @@
-// `xpr rm`: cancel live jobs, delete their files on the system and here, and forget them (ExPyRe B19 fixed:
-// nothing is left running or on disk). Asks first unless --yes.
-import { XprContext, cancelJobsPublic, cleanJobs } from './shared.ts';
-import { selectJobs, confirm, type FilterOptions } from './select.ts';
+// `xpr rm`: forget jobs. Needs a filter (or --all); live jobs are always cancelled in their queue first, so nothing is
+// left running (ExPyRe B19); -c/--clean also deletes their dirs here and on the system. --dry-run only lists.
+import { removeJobs } from '../../src/index.ts';
+import { withContext } from './shared.ts';
+import { selectJobs, confirm, requireFilter, type FilterOptions } from './select.ts';
 import { LIVE_STATES } from '../../src/store/index.ts';
+import { EXIT } from './errors.ts';
 
-// Remove the selected jobs entirely.
-export async function rm(o: FilterOptions & { yes?: boolean }): Promise<void> {
-  const ctx = new XprContext();
-  try {
-    const rows = selectJobs(ctx, o);
-    if (rows.length === 0) return void process.stdout.write('no jobs match\n');
-    if (!(await confirm(`Remove ${rows.length} job(s) and their files?`, o.yes))) return;
+export interface RmOptions extends FilterOptions {
+  yes?: boolean;
+  clean?: boolean;
+  dryRun?: boolean;
+}
+
+// Remove the selected jobs.
+export function rm(o: RmOptions): Promise<void> {
+  requireFilter(o, 'xpr rm');
+  return withContext(async (ctx) => {
+    const rows = selectJobs(ctx.store, o);
+    if (rows.length === 0) return void process.stdout.write('no matching jobs\n');
     const live = rows.filter((r) => LIVE_STATES.includes(r.state));
-    await cancelJobsPublic(ctx, live);
-    await cleanJobs(ctx, rows.map((r) => ctx.store.get(r.id)!));
-    ctx.store.deleteJobs(rows.map((r) => r.id));
-    process.stdout.write(`removed ${rows.length} job(s)${live.length ? ` (${live.length} cancelled first)` : ''}\n`);
-  } finally {
-    await ctx.close();
-  }
+    const what = `${rows.length} job(s)${live.length ? `, cancelling ${live.length} live one(s) first` : ''}${o.clean ? ', deleting their dirs here and on their systems' : ' (keeping their files; -c deletes them)'}`;
+    if (o.dryRun) {
+      process.stdout.write(`would remove ${what}:\n${rows.map((r) => `  ${r.id}  ${r.state}${o.clean ? `  ${r.stageDir}${r.runDir !== r.stageDir ? `  ${r.system}:${r.runDir}` : ''}` : ''}\n`).join('')}`);
+      return;
+    }
+    if (!(await confirm(`Remove ${what}?`, o.yes))) {
+      process.stderr.write('xpr: nothing removed\n');
+      process.exitCode = EXIT.failed;
+      return;
+    }
+    const report = await removeJobs(ctx, rows, { clean: o.clean });
+    for (const b of report.busy) process.stderr.write(`xpr: ${b.id} is being submitted by ${b.owner}; left alone, try again in a moment\n`);
+    process.stdout.write(`removed ${report.removed.length} job(s)${report.cancelled.length ? ` (${report.cancelled.length} cancelled first)` : ''}${o.clean ? ' and their files' : ''}\n`);
+    for (const u of report.unreachable) process.stderr.write(`xpr: ${u.id}: system "${u.system}" is not in the config any more; its job dir ${u.runDir} there was left\n`);
+    if (report.keptDirs.length) {
+      process.stdout.write(`kept their files (delete them with -c next time):\n${report.keptDirs.map((k) => `  ${k.stageDir}${k.runDir ? `  ${k.system}:${k.runDir}` : ''}\n`).join('')}`);
+    }
+    if (report.busy.length) process.exitCode = EXIT.failed;
+  });
 }

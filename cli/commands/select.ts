@@ -1,45 +1,110 @@
-// Job selection shared by the commands that take filters (ls, cancel, rm, reset-status).
-// Filters are applied in SQL where they can be (state, system, ids) and by regexp on names.
-import { JOB_STATES, LIVE_STATES, type JobRow, type JobState } from '../../src/store/index.ts';
-import { XprContext } from '../../src/index.ts';
-import { XprError } from '../../src/errors.ts';
+// Job selection shared by the commands that take filters (ls, sync, cancel, rm, reset-status), with ExPyRe's
+// spellings: -s/--status (names and groups), -n/--name, -i/--id, -S/--system as full-match regexps; plus age filters.
+import { ENDED_STATES, JOB_STATES, LIVE_STATES, REUSABLE_STATES, type JobRow, type JobState, type JobStore } from '../../src/store/index.ts';
+import { UsageError } from './errors.ts';
 
 export interface FilterOptions {
-  state?: string;
-  system?: string;
-  name?: string;
+  status?: string[];
+  /** Old spelling of --status. */
+  state?: string[];
+  system?: string[];
+  name?: string[];
   id?: string[];
+  olderThan?: number;
+  newerThan?: number;
+  all?: boolean;
 }
 
-export class CliUsageError extends XprError {
-  override name = 'CliUsageError';
+/** Status groups accepted wherever a status is (ExPyRe's `ongoing` and `can_produce_results` included). */
+export const STATUS_GROUPS: Record<string, readonly JobState[]> = {
+  live: LIVE_STATES,
+  ongoing: ['created', ...LIVE_STATES],
+  ended: ENDED_STATES,
+  can_produce_results: REUSABLE_STATES,
+  '*': JOB_STATES,
+};
+
+/** ExPyRe status names that xpr spells differently. */
+const STATUS_ALIASES: Record<string, JobState> = { started: 'running' };
+
+// Split comma-separated values given once or several times (`-s failed,died` or `-s failed -s died`), trimmed.
+export function splitList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }
 
-// The jobs of this project that match the filters.
-export function selectJobs(ctx: XprContext, o: FilterOptions): JobRow[] {
-  let states: JobState[] | undefined;
-  if (o.state) {
-    states = o.state.split(',').flatMap((s) => (s === 'live' ? [...LIVE_STATES] : [s as JobState]));
-    const bad = states.filter((s) => !JOB_STATES.includes(s));
-    if (bad.length) throw new CliUsageError(`--state: unknown state ${bad.join(', ')}; expected one of ${JOB_STATES.join(', ')}, live`);
+// The states a --status list stands for; unknown names are a usage error listing what is accepted.
+export function statesOf(list: readonly string[], option = '--status'): JobState[] {
+  const out = new Set<JobState>();
+  for (const word of list) {
+    const group = STATUS_GROUPS[word];
+    if (group) group.forEach((s) => out.add(s));
+    else if (STATUS_ALIASES[word]) out.add(STATUS_ALIASES[word]!);
+    else if ((JOB_STATES as readonly string[]).includes(word)) out.add(word as JobState);
+    else throw new UsageError(`${option}: unknown state ${JSON.stringify(word)}; expected one of ${JOB_STATES.join(', ')}, or a group: ${Object.keys(STATUS_GROUPS).join(', ')}`);
   }
-  let nameRe: RegExp | undefined;
-  if (o.name) {
+  return [...out];
+}
+
+function fullMatch(list: readonly string[], option: string): RegExp[] {
+  return list.map((r) => {
     try {
-      nameRe = new RegExp(o.name);
+      return new RegExp(`^(?:${r})$`);
     } catch (err) {
-      throw new CliUsageError(`--name: not a regular expression: ${(err as Error).message}`);
+      throw new UsageError(`${option}: ${JSON.stringify(r)} is not a regular expression: ${(err as Error).message}`);
     }
-  }
-  return ctx.store
-    .list({ states, system: o.system, ids: o.id })
-    .filter((r) => !nameRe || nameRe.test(r.name));
+  });
 }
 
-// Ask before a destructive action on a TTY; without a TTY, --yes is required.
+// The filter lists as given: each option's values split on commas. A value with nothing in it (`-i ""`, `-s ,`, an
+// empty shell variable) is a usage error naming the option: dropped silently it would select every job.
+export function filterLists(o: FilterOptions): { status: string[]; id: string[]; name: string[]; system: string[] } {
+  const list = (values: readonly string[] | undefined, option: string): string[] => {
+    for (const v of values ?? []) {
+      if (splitList([v]).length === 0) throw new UsageError(`${option}: empty value ${JSON.stringify(v)}; give one or more comma-separated values (an empty shell variable?)`);
+    }
+    return splitList(values);
+  };
+  return {
+    status: [...list(o.status, '-s/--status'), ...list(o.state, '--state')],
+    id: list(o.id, '-i/--id'),
+    name: list(o.name, '-n/--name'),
+    system: list(o.system, '-S/--system'),
+  };
+}
+
+// Whether any filter was given (destructive commands require one, or --all); throws on an empty filter value.
+export function hasFilter(o: FilterOptions): boolean {
+  const l = filterLists(o);
+  return [l.status, l.id, l.name, l.system].some((v) => v.length > 0) || o.olderThan !== undefined || o.newerThan !== undefined;
+}
+
+// Refuse a destructive command without any filter.
+export function requireFilter(o: FilterOptions, command: string): void {
+  if (!hasFilter(o) && !o.all) {
+    throw new UsageError(`${command} needs a filter (-s/--status, -n/--name, -i/--id, -S/--system, --older-than, --newer-than), or --all for every job; \`xpr ls\` with the same filter shows what would be selected`);
+  }
+}
+
+// The jobs of this project that match the filters, oldest first.
+export function selectJobs(store: JobStore, o: FilterOptions, nowMs = Date.now()): JobRow[] {
+  const l = filterLists(o);
+  const states = l.status.length ? statesOf(l.status) : undefined;
+  const ids = fullMatch(l.id, '--id');
+  const names = fullMatch(l.name, '--name');
+  const systems = fullMatch(l.system, '--system');
+  const now = nowMs / 1000;
+  const any = (res: RegExp[], value: string): boolean => res.length === 0 || res.some((re) => re.test(value));
+  return store
+    .list({ states })
+    .filter((r) => any(ids, r.id) && any(names, r.name) && any(systems, r.system))
+    .filter((r) => o.olderThan === undefined || now - r.createdAt > o.olderThan)
+    .filter((r) => o.newerThan === undefined || now - r.createdAt < o.newerThan);
+}
+
+// Ask before a destructive action on a terminal; without one, --yes is required.
 export async function confirm(question: string, yes: boolean | undefined): Promise<boolean> {
   if (yes) return true;
-  if (!process.stdin.isTTY) throw new CliUsageError(`${question} — refusing without --yes (stdin is not a terminal)`);
+  if (!process.stdin.isTTY) throw new UsageError(`${question} Refusing without --yes (stdin is not a terminal)`);
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {

@@ -1,34 +1,63 @@
-// `xpr show <id>`: one job's stored details and the history of its states.
-// Reads only the store.
-import { XprContext } from '../../src/index.ts';
-import { CliUsageError } from './select.ts';
+// `xpr show ID`: one job: its options (resources, fit, env, commands), the job script, the history of its states with
+// times, its dirs, and how it ended (the remote error and stack for a failed job). Reads only the store and stage dir.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { outcomeOf } from '../../src/index.ts';
+import { ENDED_STATES, type JobRow } from '../../src/store/index.ts';
+import { withContext } from './shared.ts';
+import { NoSuchJobError } from './errors.ts';
+import { localTime, paint, paintState, useColor } from './format.ts';
+
+// How a job ended, as text (null while it has not, or when it succeeded).
+function endingOf(row: JobRow): string | null {
+  if (!ENDED_STATES.includes(row.state) || row.state === 'succeeded' || row.state === 'processed') return null;
+  if (row.state === 'cleaned') return row.reason;
+  try {
+    outcomeOf(row);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function scriptOf(row: JobRow): { path: string; text: string | null } {
+  const name = typeof row.details.scriptName === 'string' ? row.details.scriptName : null;
+  const path = name ? join(row.stageDir, name) : row.stageDir;
+  return { path, text: name && existsSync(path) ? readFileSync(path, 'utf8') : null };
+}
 
 // Print one job.
-export function show(id: string, o: { json?: boolean }): void {
-  const ctx = new XprContext();
-  try {
+export function show(id: string, o: { json?: boolean }): Promise<void> {
+  return withContext((ctx) => {
     const row = ctx.store.get(id);
-    if (!row) throw new CliUsageError(`no job ${id} in ${ctx.store.path} (xpr ls lists them)`);
+    if (!row) throw new NoSuchJobError(id, ctx.store.path);
     const events = ctx.store.events(id);
+    const script = scriptOf(row);
+    const error = endingOf(row);
     if (o.json) {
-      process.stdout.write(JSON.stringify({ ...row, events }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ...row, events, script: script.text, scriptPath: script.path, error }, null, 2) + '\n');
       return;
     }
+    const c = useColor();
+    const h = (t: string): string => paint(t, 'bold', c);
     const lines = [
-      `id:         ${row.id}`,
-      `name:       ${row.name}`,
-      `system:     ${row.system}`,
-      `state:      ${row.state}${row.reason ? ` (${row.reason})` : ''}`,
-      `queue id:   ${row.schedulerId ?? '-'}`,
-      `cache key:  ${row.cacheKey}`,
-      `stage dir:  ${row.stageDir}`,
-      `run dir:    ${row.runDir}`,
-      `details:    ${JSON.stringify(row.details)}`,
-      'history:',
-      ...events.map((e) => `  ${new Date(e.at * 1000).toISOString()}  ${e.fromState ?? '-'} → ${e.toState}${e.detail ? `  (${e.detail})` : ''}`),
+      `${h('id:')}         ${row.id}`,
+      `${h('name:')}       ${row.name}`,
+      `${h('system:')}     ${row.system}`,
+      `${h('state:')}      ${paintState(row.state, c)}${row.reason ? ` (${row.reason})` : ''}`,
+      `${h('queue id:')}   ${row.schedulerId ?? '-'}`,
+      `${h('cache key:')}  ${row.cacheKey}`,
+      `${h('stage dir:')}  ${row.stageDir}`,
+      `${h('run dir:')}    ${row.runDir === row.stageDir ? '(the stage dir)' : `${row.system}:${row.runDir}`}`,
+      `${h('output dir:')} ${row.outputDir}`,
+      h('history:'),
+      ...events.map((e) => `  ${localTime(e.at)}  ${e.fromState ?? '-'} → ${paintState(e.toState, c)}${e.detail ? `  (${e.detail})` : ''}`),
+      h('spec:'),
+      ...JSON.stringify(row.details, null, 2).split('\n').map((l) => `  ${l}`),
+      `${h('job script:')} ${script.path}`,
+      ...(script.text === null ? ['  (not in the stage dir)'] : script.text.trimEnd().split('\n').map((l) => `  ${l}`)),
+      ...(error ? [h('error:'), ...error.split('\n').map((l) => `  ${l}`)] : []),
     ];
     process.stdout.write(lines.join('\n') + '\n');
-  } finally {
-    void ctx.close();
-  }
+  });
 }

@@ -5,6 +5,12 @@ export { XprContext, defaultContext, closeDefaultContext, type ContextOptions } 
 export { prepareJob, collectInputFiles, type JobDefinition, type PreparedJob, type InputFile } from './spec.ts';
 export { startJobs, JobSubmitError, type StartOptions, type StartedJob } from './lifecycle.ts';
 export { Poller, type WaitOptions } from './poller.ts';
-export { JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, WaitStoppedError, JobFileError, JobOptionError } from './errors.ts';
+export { JobFailedError, JobDiedError, JobCancelledError, JobWaitTimeoutError, WaitStoppedError, JobRemovedError, JobAbandonedError, JobFileError, JobOptionError } from './errors.ts';
 export { SystemCommandError } from './session.ts';
 export { runJob, type RunJobOptions } from './run-job.ts';
+export { syncJobs, syncable, type SyncReport, type SyncChange, type SyncOptions } from './sync.ts';
+export { removeJobs, gcJobs, gcCandidates, GC_STATES, type RemoveOptions, type RemoveReport } from './gc.ts';
+export { dryRunScript, type DryRunOptions, type DryRunScript } from './dry-run.ts';
+export { renderJobScript, parseEnvHeaderExtra, type ScriptInputs } from './script.ts';
+export { runDoctor, systemSources, SCHEDULER_COMMANDS, MIN_NODE_MAJOR, type DoctorCheck } from './doctor.ts';
+export { readJobLogs, jobScriptEnded, LOG_FILES, type LogChunk, type LogName } from './logs.ts';
