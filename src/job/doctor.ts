@@ -25,10 +25,17 @@ export interface DoctorCheck {
 
 /** Commands each scheduler needs on the submitting host; `optional` ones only make results less precise. */
 export const SCHEDULER_COMMANDS: Record<SchedulerKind, { required: string[]; optional: string[] }> = {
-  slurm: { required: ['sbatch', 'squeue', 'scancel'], optional: ['sacct'] },
-  sge: { required: ['qsub', 'qstat', 'qdel'], optional: ['qacct'] },
-  pbs: { required: ['qsub', 'qstat', 'qdel'], optional: [] },
+  slurm: { required: ['sbatch', 'squeue', 'scancel'], optional: ['sacct', 'flock'] },
+  sge: { required: ['qsub', 'qstat', 'qdel'], optional: ['qacct', 'flock'] },
+  pbs: { required: ['qsub', 'qstat', 'qdel'], optional: ['flock'] },
   local: { required: ['bash', 'setsid', 'flock'], optional: [] },
+};
+
+/** What each optional command is for, said when it is missing. */
+const OPTIONAL_WHY: Record<string, string> = {
+  sacct: 'gives exit codes of ended jobs; without it a job the queue forgets is judged from its files only',
+  qacct: 'gives exit codes of ended jobs; without it a job the queue forgets is judged from its files only',
+  flock: 'lets a repeated submit wait for one still in flight; without it an interrupted submit the queue does not list stays staged until you check it by hand',
 };
 
 export const MIN_NODE_MAJOR = 20;
@@ -72,7 +79,7 @@ async function checkSystem(session: SystemSession): Promise<DoctorCheck[]> {
       `make them available to a non-interactive shell on ${where} (PATH set in ~/.bashrc, or "pre_submit_cmds" in systems.${sys.name}, e.g. ["source", "/etc/profile.d/${sys.scheduler}.sh"])`);
   } else if (missingOptional.length) {
     at('scheduler commands', true, `found ${required.join(', ')}; not found: ${missingOptional.join(', ')}`,
-      `${missingOptional.join(', ')} gives exit codes of ended jobs; without it a job the queue forgets is judged from its files only`, true);
+      missingOptional.map((c) => `${c} ${OPTIONAL_WHY[c] ?? 'is optional'}`).join('; '), true);
   } else {
     at('scheduler commands', true, `found ${[...required, ...optional].join(', ')}`);
   }
