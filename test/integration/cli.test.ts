@@ -504,6 +504,18 @@ test('slurm: ls/sync/show/logs/cancel/rm/gc on a store with finished, failed and
     t.false(await remoteExists(ctx, 'slurm_ssh', boom!.runDir));
     t.false(existsSync(boom!.stageDir));
     t.deepEqual(ctx.store.list().map((r) => r.id), [talker!.id]);
+
+    // config, reset-status and db-unlock on this same store and config
+    const config = await run(['config', '--json'], p.dir, p.env);
+    t.is(config.code, 0, config.stderr);
+    t.true(JSON.stringify(JSON.parse(config.stdout)).includes('"slurm_ssh"'));
+    const reset = await run(['reset_status', '-i', talker!.id, 'died', '-y'], p.dir, p.env);
+    t.is(reset.code, 0, reset.stderr);
+    t.is(ctx.store.get(talker!.id)!.state, 'died');
+    t.is(ctx.store.events(talker!.id).at(-1)!.toState, 'died', 'the forced state is in the history');
+    const unlock = await run(['db-unlock'], p.dir, p.env);
+    t.is(unlock.code, 0, unlock.stderr);
+    t.deepEqual(ctx.store.list().map((r) => r.id), [talker!.id], 'no row lost');
   } finally {
     await ctx.close();
   }
