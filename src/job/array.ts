@@ -6,9 +6,9 @@ import type { NodeFit } from '../resources/types.ts';
 import { hashToId } from '../codec/index.ts';
 import { JobFiles } from '../runner/contract.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
-import { arrayTaskId, unsetSchedulerEnvLine } from '../scheduler/common.ts';
+import { arrayTaskId } from '../scheduler/common.ts';
 import type { SystemSession } from './session.ts';
-import { preSubmit, submitJobs, SUBMITTING, type SubmitOutcome, type SubmitRequest } from './system-ops.ts';
+import { envPreamble, preSubmit, runScript, submitJobs, SUBMITTING, type SubmitOutcome, type SubmitRequest } from './system-ops.ts';
 import { TransportDroppedError } from '../transport/errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -154,7 +154,7 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
   const kind = session.system.scheduler as ArrayKind;
   const sid = JobFiles.schedulerId;
   const lines = [
-    ...(session.env.WFL_SCHEDULER_IGNORE_ENV ? [unsetSchedulerEnvLine()] : []),
+    ...envPreamble(session),
     ...preSubmit(session.system.preSubmitCmds),
   ];
   for (const part of parts) {
@@ -187,10 +187,7 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
   lines.push('exit 0');
   let res;
   try {
-    res = await session.transport.exec(['bash', '-c', 'f=$(mktemp "${TMPDIR:-/tmp}/xpr.XXXXXX") || exit 97; cat > "$f"; bash "$f"; rc=$?; rm -f "$f"; exit $rc'], {
-      stdin: lines.join('\n'),
-      idempotent: false,
-    });
+    res = await runScript(session, lines.join('\n'), false);
   } catch (err) {
     if (!(err instanceof TransportDroppedError)) throw err;
     // The arrays may be in the queue: their jobs stay staged, and the next submit recovers them from their marks.

@@ -21,7 +21,7 @@ export interface StageRequest {
 const RUN_STDIN_SCRIPT = 'f=$(mktemp "${TMPDIR:-/tmp}/xpr.XXXXXX") || exit 97; cat > "$f"; bash "$f"; rc=$?; rm -f "$f"; exit $rc';
 
 // Run a generated script (every value in it already quoted with quote()) on the system.
-async function runScript(session: SystemSession, script: string, idempotent: boolean, signal?: AbortSignal) {
+export async function runScript(session: SystemSession, script: string, idempotent: boolean, signal?: AbortSignal) {
   return session.transport.exec(['bash', '-c', RUN_STDIN_SCRIPT], { stdin: script, idempotent, signal });
 }
 
@@ -257,7 +257,7 @@ async function runSubmitScript(session: SystemSession, steps: readonly SubmitSte
   return answers;
 }
 
-function envPreamble(session: SystemSession): string[] {
+export function envPreamble(session: SystemSession): string[] {
   if (!session.env.WFL_SCHEDULER_IGNORE_ENV) return [];
   return [unsetSchedulerEnvLine()];
 }
