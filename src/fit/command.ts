@@ -41,6 +41,8 @@ export interface CommandJobDefinition {
   outputs?: CommandOutput[];
   /** Exported in the job before the command: `{NAME: value}` or `["NAME=value"]`; `${VAR}` expands on the node. */
   envVars?: Record<string, string> | string[];
+  /** Names of envVars entries that are secret: sent to the job, never stored or logged (JobDefinition.secretEnvVars). */
+  secretEnvVars?: string[];
   preCmds?: string[];
   postCmds?: string[];
   /** Relative local paths start here. @default the context's cwd */
@@ -76,7 +78,7 @@ interface Planned {
 // The fields of a command job definition and of the run options: listing every key of each type (the type checker
 // insists) lets runCommand pass every option through and refuse a key that is neither.
 const DEFINITION_KEYS = {
-  argv: true, steps: true, name: true, inputs: true, inputGlobs: true, outputs: true, envVars: true, preCmds: true, postCmds: true, cwd: true,
+  argv: true, steps: true, name: true, inputs: true, inputGlobs: true, outputs: true, envVars: true, secretEnvVars: true, preCmds: true, postCmds: true, cwd: true,
 } satisfies Record<keyof CommandJobDefinition, true>;
 const OPTION_KEYS = {
   system: true, resources: true, headerExtra: true, exactFit: true, partialNode: true, arrays: true,
@@ -230,6 +232,7 @@ async function jobDefinition(p: Planned, ctx: XprContext) {
     // each glob once: a file listed twice would be fetched twice (tar stores the repeat as a hard link)
     outputFiles: [...new Set(p.outputs.map((o) => o.remote))],
     envVars: p.def.envVars,
+    secretEnvVars: p.def.secretEnvVars,
     preCmds: p.def.preCmds,
     postCmds: p.def.postCmds,
     cwd: join(exchangeBase(ctx), randomUUID()),

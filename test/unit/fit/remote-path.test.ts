@@ -1,7 +1,7 @@
 // Fits and command jobs through the job path on the built-in `local` system (no cluster): the caller's RemoteInfo and
 // parameter objects are deep-frozen and stay untouched, every runCommand option reaches the run, skipIfPresent skips.
 import test from 'ava';
-import { readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gapSimpleFit, gapCommitteeFit, gapMultistageFit, aceFit, runCommand, FitOptionError } from '../../../src/fit/index.ts';
@@ -109,4 +109,21 @@ test('skipIfPresent: multistage and committee fits whose potentials all exist ru
   await t.throwsAsync(gapMultistageFit('train.xyz', stages, { context: broken, numCommittee: 2, skipIfPresent: true }));
   rmSync(members[0]!);
   await t.throwsAsync(gapCommitteeFit('train.xyz', { ...GAP_PARAMS, gap_file: 'C.xml' }, { context: broken, numCommittee: 2, skipIfPresent: true }));
+});
+
+test('remote path: a routing entry\'s secret_env_vars are kept out of the store and stage dirs (only their names are recorded)', async (t) => {
+  const p = project();
+  const ctx = p.context();
+  const secret = `licence-${process.pid}-${Date.now()}`;
+  try {
+    const info = localInfo('gap_secret', { env_vars: { WFL_GAP_FIT_OMP_NUM_THREADS: '1', LICENCE_KEY: secret }, secret_env_vars: ['LICENCE_KEY'] });
+    await gapSimpleFit('train.xyz', { ...structuredClone(GAP_PARAMS), gap_file: 'Si.xml' }, { context: ctx, remoteInfo: info, gapFitCommand: [join(BIN, 'gap_fit')] });
+    const [row] = ctx.store.list();
+    t.deepEqual(row!.details.secretEnvVars, ['LICENCE_KEY'], 'only the name is recorded');
+    const leaks = readdirSync(p.root, { recursive: true }).map(String).map((f) => join(p.root, f))
+      .filter((f) => statSync(f).isFile() && readFileSync(f).includes(secret));
+    t.deepEqual(leaks, []);
+  } finally {
+    await ctx.close();
+  }
 });
