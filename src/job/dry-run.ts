@@ -7,6 +7,7 @@ import type { XprContext } from './context.ts';
 import type { SystemSession } from './session.ts';
 import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines, normalizeEnvVars } from './script.ts';
 import { sanitizeJobName } from './ids.ts';
+import { stringList } from './spec.ts';
 import { JobOptionError } from './errors.ts';
 import type { StartOptions } from './lifecycle.ts';
 
@@ -39,14 +40,6 @@ export interface DryRunScript {
 }
 
 const JOB_ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
-
-function stringList(value: unknown, option: string): string[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new JobOptionError(option, `expected a list of strings, got ${JSON.stringify(value)}`);
-  }
-  return value as string[];
-}
 
 // Render the job script a start with these options would submit. Opens the system's session (for a remote system
 // that connects and resolves the run dir) but stages and submits nothing.

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import type { XprContext } from './context.ts';
 import { cancelJobs, cleanJobs, JobStateError } from './remote-job.ts';
-import { newLease, isStaleLease } from './lease.ts';
+import { withLeases } from './lease.ts';
 
 /** States `gc` collects: the job's outcome was used (processed), its files are gone (cleaned), or it cannot be reused. */
 export const GC_STATES: readonly JobState[] = ['processed', 'cleaned', 'failed', 'cancelled'];
@@ -30,19 +30,7 @@ export interface RemoveReport {
 // Cancel the live jobs among `rows`, optionally clean every job's dirs, then delete the rows.
 // Each job's submission lease is taken first (as cancelUnended does), so no driver starts submitting it meanwhile.
 export async function removeJobs(ctx: XprContext, rows: readonly JobRow[], opts: RemoveOptions = {}): Promise<RemoveReport> {
-  const owner = newLease();
-  const busy: JobRow[] = [];
-  const todo: JobRow[] = [];
-  for (const r of rows) {
-    const mine = ctx.store.takeOwnership(r.id, owner, isStaleLease);
-    const cur = ctx.store.get(r.id);
-    if (cur) (mine ? todo : busy).push(cur);
-  }
-  try {
-    return await removeLeased(ctx, todo, busy, opts);
-  } finally {
-    for (const r of todo) ctx.store.releaseOwnership(r.id, owner); // a no-op for deleted rows; frees them if it threw
-  }
+  return withLeases(ctx.store, rows, (todo, busy) => removeLeased(ctx, todo, busy, opts));
 }
 
 async function removeLeased(ctx: XprContext, todo: JobRow[], busy: JobRow[], opts: RemoveOptions): Promise<RemoveReport> {
@@ -86,28 +74,13 @@ export interface CancelReport {
 // stage or submit it meanwhile (a job a driver holds is reported busy, not cancelled: cancelling it then could leave
 // an untracked job in the queue); rows are re-read under the lease, since the selection may be out of date.
 export async function cancelUnended(ctx: XprContext, rows: readonly JobRow[]): Promise<CancelReport> {
-  const owner = newLease();
-  const report: CancelReport = { cancelled: [], busy: [], ended: [] };
-  try {
-    for (const r of rows) {
-      if (!ctx.store.takeOwnership(r.id, owner, isStaleLease)) {
-        const cur = ctx.store.get(r.id);
-        if (cur) report.busy.push(cur);
-        continue;
-      }
-      const cur = ctx.store.get(r.id);
-      if (cur && (cur.state === 'created' || LIVE_STATES.includes(cur.state))) report.cancelled.push(cur);
-      else {
-        if (cur) ctx.store.releaseOwnership(cur.id, owner);
-        report.ended.push(cur ?? r);
-      }
-    }
-    if (report.cancelled.length) await cancelJobs(ctx, report.cancelled);
-  } finally {
-    for (const r of report.cancelled) ctx.store.releaseOwnership(r.id, owner);
-  }
-  report.cancelled = report.cancelled.map((r) => ctx.store.get(r.id) ?? r);
-  return report;
+  const gone = rows.filter((r) => !ctx.store.get(r.id));
+  const { toCancel, ended, busy } = await withLeases(ctx.store, rows, async (mine, busy) => {
+    const toCancel = mine.filter((r) => r.state === 'created' || LIVE_STATES.includes(r.state));
+    if (toCancel.length) await cancelJobs(ctx, toCancel);
+    return { toCancel, ended: mine.filter((r) => !toCancel.includes(r)), busy };
+  });
+  return { cancelled: toCancel.map((r) => ctx.store.get(r.id) ?? r), busy, ended: [...ended, ...gone] };
 }
 
 // Jobs `gc` would collect: in GC_STATES and unchanged for more than `olderThanS` seconds.

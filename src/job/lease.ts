@@ -1,6 +1,8 @@
-// Submission leases: the `host:pid:ms` string a driver writes on the jobs it is staging or submitting, and whether
-// one still belongs to a live driver (same host: its process exists; any host: younger than LEASE_STALE_MS).
+// Submission leases: the `host:pid:ms` string a driver writes on the jobs it is staging or submitting, whether one
+// still belongs to a live driver (same host: its process exists; any host: younger than LEASE_STALE_MS), and holding
+// them around work on jobs (xpr rm, cancel).
 import { hostname } from 'node:os';
+import type { JobRow, JobStore } from '../store/index.ts';
 
 // A lease is held only while one batch is staged and submitted (seconds, or minutes for large input files over a slow
 // link): one older than this belongs to a driver that crashed, possibly on another login node.
@@ -27,4 +29,23 @@ export function isStaleLease(holder: string): boolean {
 /** Whether a job's lease (null = none) is held by a live driver. */
 export function leaseHeld(owner: string | null): boolean {
   return owner !== null && owner !== '' && !isStaleLease(owner);
+}
+
+// Run `work` holding the submission leases of `rows`: `mine` are the rows whose lease this process took, re-read under
+// it (rows gone from the store are dropped); `busy` are those a live driver holds. The leases are released afterwards
+// (a no-op for rows the work deleted).
+export async function withLeases<T>(store: JobStore, rows: readonly JobRow[], work: (mine: JobRow[], busy: JobRow[]) => Promise<T>): Promise<T> {
+  const owner = newLease();
+  const mine: JobRow[] = [];
+  const busy: JobRow[] = [];
+  for (const r of rows) {
+    const took = store.takeOwnership(r.id, owner, isStaleLease);
+    const cur = store.get(r.id);
+    if (cur) (took ? mine : busy).push(cur);
+  }
+  try {
+    return await work(mine, busy);
+  } finally {
+    for (const r of mine) store.releaseOwnership(r.id, owner);
+  }
 }

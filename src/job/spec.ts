@@ -163,7 +163,8 @@ function splitSecretEnv(raw: JobDefinition['envVars'], secretNames: string[]): {
   return { envVars: normalizeEnvVars(rest), secretEnv };
 }
 
-function stringList(value: unknown, option: string): string[] {
+// A job option that must be a list of strings (absent = empty); anything else is a JobOptionError naming it.
+export function stringList(value: unknown, option: string): string[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
     throw new JobOptionError(option, `expected a list of strings, got ${JSON.stringify(value)}`);

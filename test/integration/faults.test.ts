@@ -2,11 +2,11 @@
 // sbatch and the recording of its id, an sshd outage mid-run, two drivers at once, a result that shows up late,
 // and a job killed by scancel. Slurm's accounting is the judge of duplicate submissions.
 // (Walltime kills: remote-jobs.test.ts "walltime kills a job"; SGE qdel: "cancel removes a queued or running job".)
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, hostname } from 'node:os';
-import { prepareJob, startJobs, runJob, autoparallelize } from '../../src/index.ts';
+import { prepareJob, startJobs, runJob, autoparallelize, type XprContext, type JobDefinition, type StartOptions } from '../../src/index.ts';
 import { outcomeOf } from '../../src/job/remote-job.ts';
 import { add } from '../fixtures/ops/basic.ts';
 import { sleepsOnce } from '../fixtures/faults/ops.ts';
@@ -152,6 +152,22 @@ test('two drivers on the same script at once: both get every result, each job is
   t.deepEqual(countSubmissions(slurmSubmissions(c, tag), n), { submissions: n, duplicates: 0, neverSubmitted: 0 });
 });
 
+// Driver A (context `a`) claims the job, then its staging fails (the run dir is read-only for a moment), so the job
+// stays `created`; then it is leased as if A were still alive and staging. Returns the row and a way to "kill" A.
+async function claimedNeverStaged(t: ExecutionContext, a: XprContext, def: JobDefinition, opts: StartOptions) {
+  const session = await a.session(opts.system);
+  await session.transport.exec(['chmod', '0500', session.base]);
+  try {
+    await t.throwsAsync(startJobs(a, [await prepareJob(def)], opts));
+  } finally {
+    await session.transport.exec(['chmod', '0700', session.base]);
+  }
+  const [row] = a.store.list();
+  t.is(row!.state, 'created');
+  t.true(a.store.takeOwnership(row!.id, `${hostname()}:${process.pid}:${Date.now()}`, () => true));
+  return { row: row!, killDriver: () => t.true(a.store.takeOwnership(row!.id, `${hostname()}:2147483646:${Date.now()}`, () => true)) };
+}
+
 test('jobs a driver claimed but never staged are taken over by another driver waiting for them, once their lease is gone', async (t) => {
   const c = clusterEnv(t, ['slurm']);
   if (!c) return;
@@ -161,24 +177,13 @@ test('jobs a driver claimed but never staged are taken over by another driver wa
   const a = p.context();
   const b = p.context();
   try {
-    // Driver A claims the job, then its staging fails (the run dir is read-only for a moment): the job stays `created`.
-    const session = await a.session('slurm_ssh');
-    await session.transport.exec(['chmod', '0500', session.base]);
-    try {
-      await t.throwsAsync(startJobs(a, [await prepareJob({ op: add, args: [20, 22], name: `${tag}_0`, cwd: p.dir })], opts));
-    } finally {
-      await session.transport.exec(['chmod', '0700', session.base]);
-    }
-    const [row] = a.store.list();
-    t.is(row!.state, 'created');
-    // As if A were still alive and staging: its lease holds, so B only attaches and waits.
-    const alive = `${hostname()}:${process.pid}:${Date.now()}`;
-    t.true(b.store.takeOwnership(row!.id, alive, () => true));
+    // A's lease holds, so B only attaches and waits.
+    const { row, killDriver } = await claimedNeverStaged(t, a, { op: add, args: [20, 22], name: `${tag}_0`, cwd: p.dir }, opts);
     const waiting = runJob<number>({ op: add, args: [20, 22], name: `${tag}_0`, ...opts, checkIntervalS: 1, context: b });
     await sleep(2500);
-    t.is(b.store.get(row!.id)!.state, 'created', 'a live lease is respected');
+    t.is(b.store.get(row.id)!.state, 'created', 'a live lease is respected');
     // A dies: its lease is stale, and B's poller stages and submits the job.
-    t.true(b.store.takeOwnership(row!.id, `${hostname()}:2147483646:${Date.now()}`, () => true));
+    killDriver();
     t.is(await waiting, 42);
     t.true(p.logLines.some((l) => /claimed but never staged/.test(l)), p.logLines.join(''));
     await sleep(1000);
@@ -198,23 +203,14 @@ test('an unstaged job another driver cannot take over (its secret values died wi
   const a = p.context();
   const b = p.context();
   try {
-    const session = await a.session('slurm_ssh');
-    await session.transport.exec(['chmod', '0500', session.base]);
-    try {
-      await t.throwsAsync(startJobs(a, [await prepareJob({ ...def, cwd: p.dir })], opts));
-    } finally {
-      await session.transport.exec(['chmod', '0700', session.base]);
-    }
-    const [row] = a.store.list();
-    t.is(row!.state, 'created');
-    t.true(b.store.takeOwnership(row!.id, `${hostname()}:${process.pid}:${Date.now()}`, () => true));
+    const { row, killDriver } = await claimedNeverStaged(t, a, { ...def, cwd: p.dir }, opts);
     const waiting = runJob({ ...def, ...opts, checkIntervalS: 1, context: b, envVars: { TOKEN: 'other' } });
     await sleep(1500);
     // The first driver is gone: nobody can stage the job with its secret, so the waiter is told instead of hanging.
-    t.true(b.store.takeOwnership(row!.id, `${hostname()}:2147483646:${Date.now()}`, () => true));
+    killDriver();
     const err = await t.throwsAsync(waiting);
     t.is(err.name, 'JobAbandonedError');
-    t.regex(err.message, new RegExp(`${row!.id}.*secret env var values.*xpr rm -i ${row!.id}`));
+    t.regex(err.message, new RegExp(`${row.id}.*secret env var values.*xpr rm -i ${row.id}`));
   } finally {
     await a.close();
     await b.close();

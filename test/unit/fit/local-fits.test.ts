@@ -1,26 +1,10 @@
 import test from 'ava';
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gapSimpleFit, gapMultistageFit, aceFit, runCommandLocally, FitOptionError, CommandStepError, FitRoutingError } from '../../../src/fit/index.ts';
-import { makeProject } from '../../helpers/project.ts';
-import { GAP_PARAMS, ACE_PARAMS, TRAINING_XYZ } from '../../fixtures/fit/data.ts';
+import { BIN, deepFreeze, fitProject as project } from '../../fixtures/fit/project.ts';
+import { GAP_PARAMS, ACE_PARAMS } from '../../fixtures/fit/data.ts';
 
-const BIN = fileURLToPath(new URL('../../fixtures/fit/bin/', import.meta.url));
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    Object.values(o).forEach(deepFreeze);
-    Object.freeze(o);
-  }
-  return o;
-}
-
-function project(extraEnv: NodeJS.ProcessEnv = {}) {
-  const p = makeProject(undefined, { WFL_EXPYRE_INFO: '', ...extraEnv });
-  writeFileSync(join(p.dir, 'train.xyz'), TRAINING_XYZ);
-  return p;
-}
 
 test('a local GAP fit brings back the XML and its sparse files under the requested name, leaving the params alone', async (t) => {
   const p = project({ WFL_GAP_FIT_COMMAND: join(BIN, 'gap_fit'), WFL_GAP_FIT_OMP_NUM_THREADS: '3' });

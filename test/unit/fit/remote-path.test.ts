@@ -3,28 +3,12 @@
 import test from 'ava';
 import { readFileSync, writeFileSync, mkdirSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gapSimpleFit, gapCommitteeFit, gapMultistageFit, aceFit, runCommand, FitOptionError } from '../../../src/fit/index.ts';
 import { splitCommandOptions } from '../../../src/fit/command.ts';
-import { makeProject } from '../../helpers/project.ts';
-import { GAP_PARAMS, ACE_PARAMS, TRAINING_XYZ } from '../../fixtures/fit/data.ts';
+import { BIN, deepFreeze, fitProject as project } from '../../fixtures/fit/project.ts';
+import { GAP_PARAMS, ACE_PARAMS } from '../../fixtures/fit/data.ts';
 
-const BIN = fileURLToPath(new URL('../../fixtures/fit/bin/', import.meta.url));
 const BROKEN = { WFL_GAP_FIT_COMMAND: '/nonexistent/gap_fit', WFL_JULIA_COMMAND: '/nonexistent/julia', WFL_ACE_FIT_COMMAND: '/nonexistent/ace_fit' };
-
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object') {
-    Object.values(o).forEach(deepFreeze);
-    Object.freeze(o);
-  }
-  return o;
-}
-
-function project(extraEnv: NodeJS.ProcessEnv = {}) {
-  const p = makeProject(undefined, { WFL_EXPYRE_INFO: '', ...extraEnv });
-  writeFileSync(join(p.dir, 'train.xyz'), TRAINING_XYZ);
-  return p;
-}
 
 const localInfo = (jobName: string, extra: Record<string, unknown> = {}) => ({
   sys_name: 'local', job_name: jobName, resources: { num_cores: 1, max_time: '5m' }, partial_node: true, check_interval: 1,
