@@ -1,11 +1,11 @@
 // gap_fit's command-line grammar: parameters as `key=value` (T/F, {a b c}, quoted strings) plus the gap={desc : desc}
-// block with {{a b c}} lists; rendered as the argv gap_fit receives, one element per `key=value`, exactly as shown.
+// block with {{a b c}} lists and {{k:v:...}} mappings; rendered as the argv gap_fit receives, one per `key=value`.
 import { FitOptionError } from './errors.ts';
 
 export type GapScalar = string | number | boolean;
 export type GapValue = GapScalar | readonly GapScalar[] | Readonly<Record<string, GapScalar | readonly GapScalar[]>>;
 /** One descriptor of the gap={...} block, e.g. `{ soap: true, l_max: 6, cutoff: 5, species_Z: [8, 1] }`. */
-export type GapDescriptor = Readonly<Record<string, GapScalar | readonly GapScalar[] | undefined>>;
+export type GapDescriptor = Readonly<Record<string, GapValue | undefined>>;
 
 /** gap_fit parameters: top-level keys (undefined = left out), plus `_gap` (the descriptors, in order). */
 export interface GapFitParams {
@@ -72,16 +72,34 @@ function pair(key: string, value: unknown, where: string, inGap: boolean): strin
     return `${key}=${open}${value.map((x, i) => word(x, `${where}[${i}]`, 'item')).join(' ')}${close}`;
   }
   if (value !== null && typeof value === 'object') {
-    // e.g. config_type_sigma={isolated_atom:0.0001:0.0:0.0:0.0:bulk:0.002:0.2:0.2:0.0}, e0={Ti:-150.0:O:-320}
-    if (inGap) throw new FitOptionError(where, 'a mapping value is not allowed inside a descriptor');
+    // e.g. config_type_sigma={isolated_atom:0.0001:0.0:0.0:0.0:bulk:0.002:0.2:0.2:0.0}, e0={Ti:-150.0:O:-320}, and
+    // inside a descriptor config_type_n_sparse={{bulk:3:rattled:4}} (gap_fit splits it at : as it does at top level)
     const parts = Object.entries(value).flatMap(([k, v]) => [
       word(k, `${where}.${k}`, 'item'),
       ...(Array.isArray(v) ? v : [v]).map((x, i) => word(x, `${where}.${k}${Array.isArray(v) ? `[${i}]` : ''}`, 'item')),
     ]);
     if (parts.length === 0) throw new FitOptionError(where, 'an empty mapping cannot be written on the gap_fit command line');
-    return `${key}={${parts.join(':')}}`;
+    return `${key}=${open}${parts.join(':')}${close}`;
   }
   return `${key}=${inGap ? word(value, where, 'descriptor') : topScalar(value, where)}`;
+}
+
+// gap_fit turns its core potential on whenever core_ip_args (or its alias baseline_ip_args) is present, even empty: it
+// then reads core_param_file (default quip_params.xml in its cwd) and aborts. So an empty value is refused here.
+function validateCoreIpArgs(params: GapFitParams): void {
+  for (const key of ['core_ip_args', 'baseline_ip_args']) {
+    const v = params[key];
+    if (typeof v === 'string' && v.trim() === '') {
+      throw new FitOptionError(`params.${key}`, `an empty ${key} still turns gap_fit's core potential on (gap_fit then reads core_param_file, default quip_params.xml, and aborts); leave ${key} out to fit without a core potential`);
+    }
+  }
+}
+
+// gap_fit takes a descriptor's sparse point count from a nonzero n_sparse or from config_type_n_sparse, never both
+// ("Confused: cannot specify both n_sparse and config_type_n_sparse"), unless the points come from sparse_file.
+function validateSparseCounts(d: GapDescriptor, where: string): void {
+  if (d.config_type_n_sparse === undefined || d.n_sparse === undefined || String(d.n_sparse) === '0' || d.sparse_file !== undefined) return;
+  throw new FitOptionError(`${where}.n_sparse`, 'n_sparse and config_type_n_sparse cannot both be set in one descriptor (gap_fit refuses the pair); leave n_sparse out to take the sparse points per config type from config_type_n_sparse');
 }
 
 // The argv gap_fit gets (without the program): one element per top-level `key=value`, then one `gap={...}` element,
@@ -89,6 +107,7 @@ function pair(key: string, value: unknown, where: string, inGap: boolean): strin
 //   at_file=train.xyz | default_sigma={0.01 0.1 0.1 0.0} | core_ip_args="IP Glue" | gap={soap=T l_max=6 species_Z={{8 1}} : distance_2b=T cutoff=5}
 export function gapFitArgs(params: GapFitParams): string[] {
   if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new FitOptionError('params', 'expected an object of gap_fit parameters');
+  validateCoreIpArgs(params);
   const parts: string[] = [];
   for (const [key, value] of Object.entries(params)) {
     if (key === '_gap' || value === undefined) continue;
@@ -100,6 +119,7 @@ export function gapFitArgs(params: GapFitParams): string[] {
     if (d === null || typeof d !== 'object' || Array.isArray(d) || Object.keys(d).length === 0) {
       throw new FitOptionError(`params._gap[${i}]`, 'expected a descriptor object such as { soap: true, cutoff: 5, ... }');
     }
+    validateSparseCounts(d, `params._gap[${i}]`);
     return Object.entries(d).filter(([, v]) => v !== undefined).map(([k, v]) => pair(k, v, `params._gap[${i}].${k}`, true)).join(' ');
   });
   parts.push(`gap={${rendered.join(' : ')}}`);

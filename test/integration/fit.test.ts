@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gapSimpleFit, gapMultistageFit, gapCommitteeFit, aceFit, runCommand, CommandJobError } from '../../src/fit/index.ts';
 import { clusterEnv, clusterProject } from '../helpers/cluster.ts';
-import { GAP_PARAMS, ACE_PARAMS, TRAINING_XYZ } from '../fixtures/fit/data.ts';
+import { GAP_PARAMS, ACE_PARAMS, TRAINING_XYZ, CORE_XML } from '../fixtures/fit/data.ts';
 
 const BIN = fileURLToPath(new URL('../fixtures/fit/bin/', import.meta.url));
 
@@ -38,10 +38,12 @@ const stamps = (log: string) => ({
 test('GAP simple fit routed by a WFL_EXPYRE_INFO key runs in Slurm, brings back XML + sparse files, and a rerun reuses the job', async (t) => {
   const p = fitProject(t);
   if (!p) return;
-  const info = { 'fit/gap.ts::gapSimpleFit': slurmInfo('gap_simple') };
+  // a core potential: core_ip_args with its core_param_file, staged into the run dir by input_files
+  writeFileSync(join(p.dir, 'glue.xml'), CORE_XML);
+  const info = { 'fit/gap.ts::gapSimpleFit': slurmInfo('gap_simple', { input_files: ['bin/*', 'glue.xml'] }) };
   const ctx = p.context({ WFL_EXPYRE_INFO: JSON.stringify(info) });
   try {
-    const params = Object.freeze({ ...GAP_PARAMS, gap_file: 'pots/Si.xml', e0: Object.freeze({ Si: -158.5 }) });
+    const params = Object.freeze({ ...GAP_PARAMS, core_ip_args: 'IP Glue', core_param_file: 'glue.xml', gap_file: 'pots/Si.xml', e0: Object.freeze({ Si: -158.5 }) });
     const xml = await gapSimpleFit('train.xyz', params, { context: ctx });
     t.is(xml, join(p.dir, 'pots/Si.xml'));
     const sparse = readdirSync(join(p.dir, 'pots')).filter((f) => f.startsWith('Si.xml.sparseX.'));
@@ -50,10 +52,11 @@ test('GAP simple fit routed by a WFL_EXPYRE_INFO key runs in Slurm, brings back 
     t.regex(log, /OMP_NUM_THREADS=1\n/, 'OMP_NUM_THREADS defaults to ${EXPYRE_NUM_CORES_PER_NODE} in the job');
     t.regex(log, / core_ip_args="IP Glue" /);
     t.regex(readFileSync(xml, 'utf8'), /e0="\{Si:-158\.5\}"/, 'e0 per species, as gap_fit --help writes it');
+    t.regex(readFileSync(xml, 'utf8'), /do_core="T"/);
     const jobs = ctx.store.list();
     t.is(jobs.length, 1);
     t.is(jobs[0]!.system, 'slurm_ssh');
-    t.deepEqual(readdirSync(p.dir).sort(), ['.ssh', '_expyre', 'bin', 'pots', 'train.xyz'], 'nothing copied into the cwd');
+    t.deepEqual(readdirSync(p.dir).sort(), ['.ssh', '_expyre', 'bin', 'glue.xml', 'pots', 'train.xyz'], 'nothing copied into the cwd');
     t.deepEqual(readdirSync(join(p.root, 'xpr-stage', '_command-out')), [], 'the exchange dir is emptied once outputs are delivered');
 
     // The potential is lost locally: rerunning the same fit reattaches to the finished job, no new submission.

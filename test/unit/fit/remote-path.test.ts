@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gapSimpleFit, gapCommitteeFit, gapMultistageFit, aceFit, runCommand, FitOptionError } from '../../../src/fit/index.ts';
 import { splitCommandOptions } from '../../../src/fit/command.ts';
 import { BIN, deepFreeze, fitProject as project } from '../../fixtures/fit/project.ts';
-import { GAP_PARAMS, ACE_PARAMS } from '../../fixtures/fit/data.ts';
+import { GAP_PARAMS, ACE_PARAMS, CORE_XML } from '../../fixtures/fit/data.ts';
 
 const BROKEN = { WFL_GAP_FIT_COMMAND: '/nonexistent/gap_fit', WFL_JULIA_COMMAND: '/nonexistent/julia', WFL_ACE_FIT_COMMAND: '/nonexistent/ace_fit' };
 
@@ -19,13 +19,16 @@ test('remote path: deep-frozen remoteInfo and params are left as they were; the 
   const p = project();
   const ctx = p.context();
   try {
-    const info = deepFreeze(localInfo('gap_frozen'));
+    // the core potential file reaches the run dir through input_files
+    writeFileSync(join(p.dir, 'glue.xml'), CORE_XML);
+    const info = deepFreeze(localInfo('gap_frozen', { input_files: ['glue.xml'] }));
     const before = structuredClone(info);
-    const params = deepFreeze({ ...structuredClone(GAP_PARAMS), gap_file: 'pots/Si.xml', core_ip_args: 'IP GAP label=X', e0: { Si: -158.5 } });
+    const params = deepFreeze({ ...structuredClone(GAP_PARAMS), gap_file: 'pots/Si.xml', core_ip_args: 'IP GAP label=X', core_param_file: 'glue.xml', e0: { Si: -158.5 } });
     const paramsBefore = structuredClone(params);
     const xml = await gapSimpleFit('train.xyz', params, { context: ctx, remoteInfo: info, gapFitCommand: [join(BIN, 'gap_fit')] });
     t.is(xml, join(p.dir, 'pots/Si.xml'));
-    t.regex(readFileSync(xml, 'utf8'), / core_ip_args="IP GAP label=X" .* e0=\{Si:-158\.5\} /);
+    t.regex(readFileSync(xml, 'utf8'), / core_ip_args="IP GAP label=X" core_param_file=glue\.xml e0=\{Si:-158\.5\} /);
+    t.regex(readFileSync(xml, 'utf8'), /do_core="T"/);
     const files = await gapCommitteeFit('train.xyz', params, { context: ctx, remoteInfo: info, gapFitCommand: [join(BIN, 'gap_fit')], committeeSeeds: [5, 6] });
     t.regex(readFileSync(files[1]!, 'utf8'), /rnd_seed="6"/);
     const aceInfo = deepFreeze(localInfo('ace_frozen', { env_vars: { WFL_ACE_FIT_BLAS_THREADS: '1' } }));
