@@ -4,7 +4,8 @@ import { FitOptionError } from './errors.ts';
 
 export type GapScalar = string | number | boolean;
 export type GapValue = GapScalar | readonly GapScalar[] | Readonly<Record<string, GapScalar | readonly GapScalar[]>>;
-/** One descriptor of the gap={...} block, e.g. `{ soap: true, l_max: 6, cutoff: 5, species_Z: [8, 1] }`. */
+/** One descriptor of the gap={...} block, e.g. `{ soap: true, l_max: 6, n_max: 12, atom_sigma: 0.5, cutoff: 5, n_species: 2,
+ * species_Z: [8, 1], config_type_n_sparse: { bulk: 100, isolated_atom: 0 }, ... }`. */
 export type GapDescriptor = Readonly<Record<string, GapValue | undefined>>;
 
 /** gap_fit parameters: top-level keys (undefined = left out), plus `_gap` (the descriptors, in order). */
