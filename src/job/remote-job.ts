@@ -10,7 +10,7 @@ import { startJobs, groupBySystem, type StartOptions } from './lifecycle.ts';
 import type { WaitOptions } from './poller.ts';
 import { cancelInQueue, findJobsByName, pollJobs, recordedSchedulerId, removeJobDirs } from './system-ops.ts';
 import { readResult, readJobError, readItemRecords, readTail } from './collect.ts';
-import { JobFailedError, JobDiedError, JobCancelledError } from './errors.ts';
+import { JobFailedError, JobDiedError, JobCancelledError, JobRemovedError } from './errors.ts';
 import { XprError } from '../errors.ts';
 
 export class JobStateError extends XprError {
@@ -87,6 +87,8 @@ export class RemoteJob<T = unknown> {
     const poller = await this.#ctx.poller(row.system);
     const [done] = await poller.wait([row.id], opts);
     this.#row = done!;
+    // Cleaned while we waited (`xpr rm -c` cleans, then deletes the row): the result is gone, as if removed.
+    if (done!.state === 'cleaned') throw new JobRemovedError([row.id], this.#ctx.store.path);
     return outcomeOf(done!) as T;
   }
 
