@@ -1,5 +1,5 @@
 # test/cluster/up-slurm.sh: start_slurm for up.sh (sourced): munge, MariaDB (unix socket), slurmdbd, slurmctld, slurmd.
-# One node named $(hostname -s) at 127.0.0.1, CPUs=nproc, cons_tres/CR_Core, accounting through slurmdbd so sacct works.
+# One node named $(hostname -s) at 127.0.0.1, CPUs=nproc, cons_tres/CR_Core_Memory (memory is a consumable; jobs over their request are killed by OverMemoryKill), accounting through slurmdbd so sacct works.
 
 SLURM_LOG=/var/log/slurm
 DB_SOCK=/run/mysqld/mysqld.sock
@@ -98,6 +98,8 @@ MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherParams=OverMemoryKill
+JobAcctGatherFrequency=task=1
 AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=127.0.0.1
 AccountingStoragePort=6819
@@ -106,7 +108,8 @@ JobCompLoc=$SLURM_LOG/jobcomp.log
 SchedulerType=sched/backfill
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=CR_Core_Memory
+DefMemPerCPU=2000
 MailProg=/bin/true
 ReturnToService=2
 MinJobAge=600
@@ -122,7 +125,7 @@ SlurmctldLogFile=$SLURM_LOG/slurmctld.log
 SlurmdLogFile=$SLURM_LOG/slurmd.log
 SlurmctldDebug=info
 SlurmdDebug=info
-NodeName=${HOST} NodeAddr=127.0.0.1 NodeHostname=${HOST} CPUs=${NCPU} RealMemory=1000 State=UNKNOWN
+NodeName=${HOST} NodeAddr=127.0.0.1 NodeHostname=${HOST} CPUs=${NCPU} RealMemory=8000 State=UNKNOWN
 PartitionName=debug Nodes=${HOST} Default=YES MaxTime=INFINITE State=UP
 CONF
   write_if_changed /etc/slurm/slurm.conf
