@@ -34,3 +34,8 @@ export {
   type AceFitOptions, type AceFitParams, type FitRoutingOptions,
 } from './fit/index.ts';
 export { StoreError, StoreLockedError, StoreCorruptError } from './store/index.ts';
+export {
+  TransportDroppedError, UnknownHostKeyError, HostKeyMismatchError, SshAuthError, SshConnectError, SshConfigError,
+  CommandTimeoutError, TransportClosedError,
+} from './transport/errors.ts';
+export { SchedulerOutputError, HeaderTemplateError } from './scheduler/errors.ts';

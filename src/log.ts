@@ -1,5 +1,5 @@
-// The one place human messages go out: stderr, prefixed `xpr:`, silenced by XPR_QUIET=1 (warnings still show).
-// Machine output (--json) never goes through here.
+// The library's human messages: stderr, prefixed `xpr:`, silenced by XPR_QUIET=1 (warnings still show). The CLI's
+// own last-resort error lines (cli/main.ts) and machine output (--json) do not go through here.
 
 export type LogLevel = 'info' | 'warn' | 'error';
 

@@ -1,5 +1,5 @@
 // Public surface of the job area: the RemoteJob API, batch start/wait used by autoparallelize, the context, errors.
-// The CLI and autopara import from here only.
+// Most callers import from here; autopara and the CLI also reach into single modules (lifecycle, poller) they drive.
 export { RemoteJob, JobStateError, outcomeOf, cancelJobs, cleanJobs } from './remote-job.ts';
 export { XprContext, defaultContext, closeDefaultContext, type ContextOptions } from './context.ts';
 export { prepareJob, collectInputFiles, type JobDefinition, type PreparedJob, type InputFile } from './spec.ts';

@@ -1,4 +1,4 @@
-// The command line's grammar and safety rules found by review: an empty filter value is refused (never "every job"),
+// The command line's grammar and safety rules: an empty filter value is refused (never "every job"),
 // filters take one value per flag (ExPyRe's word orders), --interval/--resources parse as documented, and cancel
 // leaves alone the jobs a driver is submitting, going by the store's current rows.
 import { hostname } from 'node:os';
