@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RemoteJob, runJob, JobFailedError, autoparallelize, XprContext } from '../../src/index.ts';
-import { startDashboard, type Dashboard } from '../../src/dashboard/index.ts';
+import { startDashboard, DashboardListenError, type Dashboard } from '../../src/dashboard/index.ts';
 import { add, sleepThenReturn, throwsCustom } from '../fixtures/ops/basic.ts';
 import { double } from '../fixtures/autopara/ops.ts';
 import { makeProject, type TestProject } from '../helpers/project.ts';
@@ -153,4 +153,20 @@ test('xpr dashboard --once writes a report that holds the jobs and the failed st
     await browser.close();
     await ctx.close();
   }
+});
+
+test('a port already in use is a DashboardListenError naming the port; --out without --once is a usage error', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  const first = await startDashboard(ctx.store);
+  try {
+    const err = await t.throwsAsync(startDashboard(ctx.store, { port: first.port }), { instanceOf: DashboardListenError });
+    t.regex(err.message, new RegExp(`127\\.0\\.0\\.1:${first.port}.*--port`));
+  } finally {
+    await first.close();
+    await ctx.close();
+  }
+  const usage = await t.throwsAsync(run(process.execPath, [XPR, 'dashboard', '--out', join(p.dir, 'r.html')], { cwd: p.dir, env: p.env }));
+  t.is((usage as { code?: number }).code, 2);
+  t.regex((usage as { stderr?: string }).stderr ?? '', /--out goes with --once/);
 });
