@@ -48,6 +48,10 @@ test('the page lists the jobs, follows a job to its end without reload, shows a 
   // The job that ends while the page is open: started (by the test's context), not awaited yet.
   const slow = await RemoteJob.create<string>({ op: sleepThenReturn, args: [3000, 'late'] }, ctx);
   await slow.start(oneCore);
+  // A job whose row carries resource usage (as the runner and queue accounting record it): the page shows it.
+  const usage = { elapsed_s: 100, cpu_s: 90, cores: 1, cpu_efficiency: 0.9, max_rss_bytes: 200 * 2 ** 20, source: 'runner' };
+  ctx.store.claim({ id: 'measured_job', cacheKey: 'measured', name: 'measured', system: 'local', stageDir: join(p.root, 'nowhere'), runDir: join(p.root, 'nowhere'), outputDir: p.dir, envHash: 'e', details: { usage } });
+  for (const s of ['staged', 'submitted', 'running', 'succeeded'] as const) ctx.store.transition('measured_job', s);
   // The dashboard reads the store through its own connection, as `xpr dashboard` in another terminal would.
   const viewer = p.context();
   let dash: Dashboard | undefined;
@@ -85,6 +89,10 @@ test('the page lists the jobs, follows a job to its end without reload, shows a 
     t.deepEqual(bars, { labels: total, wait: total });
     // The autoparallelize call with its 2 items done by its jobs.
     t.deepEqual(await page.$$eval('#calls tbody tr', (rows) => rows.map((r) => [r.querySelector('.done')?.textContent, r.querySelector('.failed')?.textContent, r.querySelector('.cached')?.textContent])), [['2', '0', '0']]);
+
+    // CPU efficiency and peak memory of the job that recorded them, in its row and in the usage chart.
+    t.deepEqual(await page.$$eval('#jobs tr[data-job-id="measured_job"] td', (tds) => [tds[8]?.textContent, tds[9]?.textContent]), ['90%', '200.0 MiB']);
+    t.deepEqual(await page.evaluate(() => (window as unknown as { __xpr: { charts: { usage: { data: { labels: string[] } } } } }).__xpr.charts.usage.data.labels.length), 1);
 
     const png = await page.screenshot({ fullPage: true });
     t.true((await distinctColours(browser, png)) > 50, 'the screenshot is not blank');
