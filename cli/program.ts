@@ -144,6 +144,17 @@ export function buildProgram(): Command {
     .option('--force', 'remove it even if its holder may still be running (say, on another host)')
     .action(async (o: { force?: boolean }) => (await import('./commands/db-unlock.ts')).dbUnlock(o));
 
+  example(program.command('dashboard').description('a live web page of the jobs (127.0.0.1, token in the printed URL, read-only); --once writes an HTML report'), [
+    'xpr dashboard', 'xpr dashboard --port 8765', 'xpr dashboard --once --out report.html',
+  ])
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', (v) => {
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError(`expected a port number 0-65535, got ${JSON.stringify(v)}`);
+      return Number(v);
+    })
+    .option('--once', 'write a self-contained HTML report (opens offline) instead of serving')
+    .option('--out <file>', 'with --once: the report file (default: standard output)')
+    .action(async (o) => (await import('./commands/dashboard.ts')).dashboard(o));
+
   program
     .command('demo')
     .description('run a few jobs on the built-in local system (no config needed); run twice to see the cache')

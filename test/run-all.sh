@@ -30,6 +30,11 @@ if ! node_modules/.bin/tsc -p . --noEmit; then failed=1; failed_total=$((failed_
 
 run_ava "unit tests" 'test/unit/**/*.test.ts'
 
+# The dashboard's browser tests need Debian's chromium: installed here if missing (apt, never a browser download);
+# if that fails, those tests fail with the reason.
+echo "== chromium for the browser tests (test/browser/install-chromium.sh)"
+bash test/browser/install-chromium.sh || echo "chromium could not be installed: the dashboard browser tests will fail" >&2
+
 # At the end (or on Ctrl-C) only the daemons this run started are stopped: what was already running (another run,
 # a benchmark, a developer's XPR_KEEP_CLUSTER=1) is left as it was.
 started_cluster=0 kept=""

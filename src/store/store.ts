@@ -329,6 +329,44 @@ export class JobStore {
     return r && (JSON.parse(r.details) as Record<string, unknown>);
   }
 
+  /** Every autoparallelize call's record, oldest first (for the dashboard). */
+  listCalls(): Array<{ callKey: string; details: Record<string, unknown>; createdAt: number; updatedAt: number }> {
+    const rows = this.#read(() => this.#db.prepare('SELECT * FROM calls ORDER BY created_at, rowid').all()) as Array<{ call_key: string; details: string; created_at: number; updated_at: number }>;
+    return rows.map((r) => ({ callKey: r.call_key, details: JSON.parse(r.details) as Record<string, unknown>, createdAt: r.created_at, updatedAt: r.updated_at }));
+  }
+
+  /** Whether each item key has a stored result, and from which job (no payloads read). */
+  itemOutcomes(itemKeys: readonly string[]): Map<string, { jobId: string; ok: boolean }> {
+    const out = new Map<string, { jobId: string; ok: boolean }>();
+    this.#read(() => {
+      const stmt = this.#db.prepare('SELECT job_id, ok FROM item_results WHERE item_key = ?');
+      this.#db.transaction(() => {
+        for (const key of itemKeys) {
+          const r = stmt.get(key) as { job_id: string; ok: number } | undefined;
+          if (r) out.set(key, { jobId: r.job_id, ok: r.ok === 1 });
+        }
+      })();
+    });
+    return out;
+  }
+
+  /** The events of every job in one query, by job id (for the dashboard; `events(id)` reads one job's). */
+  allEvents(): Map<string, JobEvent[]> {
+    const out = new Map<string, JobEvent[]>();
+    const rows = this.#read(() => this.#db.prepare('SELECT * FROM events ORDER BY seq').raw().all()) as Array<[number, string, number, JobState | null, JobState, string | null]>;
+    for (const [seq, jobId, at, fromState, toState, detail] of rows) {
+      let list = out.get(jobId);
+      if (!list) out.set(jobId, (list = []));
+      list.push({ seq, jobId, at, fromState, toState, detail });
+    }
+    return out;
+  }
+
+  /** Changes whenever anything is committed to the store, by any connection (SQLite data_version + this one's changes). */
+  changeMark(): string {
+    return this.#read(() => `${String(this.#db.pragma('data_version', { simple: true }))}:${String(this.#db.prepare('SELECT total_changes()').pluck().get())}`);
+  }
+
   /** Whether a code file was sent to `place` (a system and its run dir, as one string). */
   hasStagedCode(place: string, fileName: string): boolean {
     return this.#db.prepare('SELECT 1 FROM staged_code WHERE system = ? AND file_name = ?').get(place, fileName) !== undefined;
