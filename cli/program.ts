@@ -144,6 +144,19 @@ export function buildProgram(): Command {
     .option('--force', 'remove it even if its holder may still be running (say, on another host)')
     .action(async (o: { force?: boolean }) => (await import('./commands/db-unlock.ts')).dbUnlock(o));
 
+  example(program.command('completion <shell>').description('print a shell completion script (bash, zsh or fish): commands, flags, job ids and system names'), [
+    'source <(xpr completion bash)', 'xpr completion zsh > "${fpath[1]}/_xpr"', 'xpr completion fish > ~/.config/fish/completions/xpr.fish',
+  ])
+    .action(async (shell: string) => (await import('./commands/completion.ts')).completion(shell));
+
+  program
+    .command('__complete', { hidden: true })
+    .description('candidates for the last word (used by the completion scripts)')
+    .argument('[words...]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .action(async (words: string[]) => (await import('./commands/completion.ts')).complete(buildProgram(), words));
+
   program
     .command('demo')
     .description('run a few jobs on the built-in local system (no config needed); run twice to see the cache')
