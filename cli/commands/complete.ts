@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { JobStore, JOB_STATES, STORE_FILE } from '../../src/store/index.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { STATUS_GROUPS } from './select.ts';
+import { LS_COLUMNS } from './ls-columns.ts';
 
 /** Where dynamic values come from (the project of the cwd by default; tests pass their own). */
 export interface CompletionSource {
@@ -43,7 +44,7 @@ export function projectSource(cwd = process.cwd(), env: NodeJS.ProcessEnv = proc
   };
 }
 
-type ValueKind = 'job' | 'system' | 'state' | 'none';
+type ValueKind = 'job' | 'system' | 'state' | 'column' | 'none';
 
 // What kind of value an option or a command argument takes, from its name: --id/<id> -> job ids, --system/<system> -> systems.
 function kindOf(name: string): ValueKind {
@@ -51,6 +52,7 @@ function kindOf(name: string): ValueKind {
   if (n === 'id' || n === 'ids') return 'job';
   if (n === 'system' || n === 'systems') return 'system';
   if (n === 'status' || n === 'state' || n === 'to') return 'state';
+  if (n === 'format') return 'column';
   return 'none';
 }
 
@@ -64,6 +66,7 @@ function optionFor(cmd: Command, word: string): Option | undefined {
 function valuesOf(kind: ValueKind, source: CompletionSource): string[] {
   if (kind === 'job') return source.jobIds();
   if (kind === 'system') return source.systems();
+  if (kind === 'column') return Object.keys(LS_COLUMNS);
   if (kind === 'state') return [...JOB_STATES, 'started', ...Object.keys(STATUS_GROUPS).filter((g) => g !== '*')];
   return [];
 }
@@ -89,7 +92,7 @@ export function completions(program: Command, words: readonly string[], source: 
   const prev = optionFor(cmd, args.at(-1) ?? '');
   if (prev && (prev.required || prev.optional)) {
     const kind = kindOf(prev.long ?? prev.short ?? '');
-    const comma = kind === 'state' ? current.lastIndexOf(',') + 1 : 0;
+    const comma = kind === 'state' || kind === 'column' ? current.lastIndexOf(',') + 1 : 0;
     return match(valuesOf(kind, source), current.slice(0, comma));
   }
   if (current.startsWith('-')) {
