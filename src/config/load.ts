@@ -17,9 +17,9 @@ import { validateSystem } from './validate.ts';
 export const TOP_LEVEL_KEYS = ['systems', 'local_stage_dir', 'remote_rundir_submit_hostname'];
 
 // Top-level keys read by nobody and accepted anyway, as ExPyRe ignores them: "$schema" (editors complete from it)
-// and any key starting with "_" ("_comment"). A misspelt real key is still an error.
+// and any key starting with "_" ("_comment") except "__proto__". A misspelt real key is still an error.
 export function isIgnoredTopLevelKey(key: string): boolean {
-  return key === '$schema' || key.startsWith('_');
+  return key === '$schema' || (key.startsWith('_') && key !== '__proto__');
 }
 
 function readConfigFile(file: string, problems: ConfigProblem[]): JsonObject | null {

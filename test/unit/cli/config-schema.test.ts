@@ -92,6 +92,7 @@ const cases: Array<[string, unknown, boolean]> = [
   ['a top-level "_comment" (ignored, as by ExPyRe)', { _comment: ['shared cluster settings'], ...sys({}) }, true],
   ['"$schema" that is not a string', { $schema: 1, ...sys({}) }, false],
   ['"_comment" inside a system', sys({ _comment: 'x' }), false],
+  ['a top-level "__proto__" key', { ['__proto__']: { polluted: 1 }, ...sys({}) }, false],
   ['partitions together with queues', sys({ queues: { q: { num_cores: 1, max_time: null, max_mem: null } } }), false],
   ['an unknown {placeholder} in a system header', sys({ header: ['#SBATCH --nodes={nodes}'] }), false],
   ['an unknown {placeholder} in a partition header', sys({}, { header: ['#SBATCH --qos={qos}'] }), false],
