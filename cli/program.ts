@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseAge } from './commands/format.ts';
+import { LS_COLUMNS } from './commands/ls-columns.ts';
+
+const LS_COLUMN_NAMES = Object.keys(LS_COLUMNS);
 
 const EXIT_HELP = `
 Exit codes:
@@ -51,9 +54,12 @@ export function buildProgram(): Command {
 
   example(filters(program.command('ls').description('list jobs: id, name, system, status (reason), queue id, age, duration')), [
     'xpr ls -s ongoing', 'xpr ls -s failed,died --json', 'xpr ls -n "relax.*" --newer-than 1d --long',
+    'xpr ls --watch', 'xpr ls -s live -o id,state,queue_id,duration --watch 10',
   ])
     .option('--json', 'one JSON object per job per line')
     .option('-l, --long', 'more columns: partition, cores, times, stage dir; full reasons')
+    .option('-o, --format <columns>', `the table's columns, comma-separated (squeue -o habit): ${LS_COLUMN_NAMES.join(', ')}`)
+    .option('-w, --watch [seconds]', 'redraw every N seconds (default 2) until Ctrl-C', parseInterval)
     .addOption(new Option('--long-output', 'ExPyRe\'s spelling of --long').hideHelp())
     .action(async (o) => (await import('./commands/ls.ts')).ls({ ...o, long: o.long || o.longOutput }));
 
@@ -154,6 +160,18 @@ export function buildProgram(): Command {
     .option('--once', 'write a self-contained HTML report (opens offline) instead of serving')
     .option('--out <file>', 'with --once: the report file (default: standard output)')
     .action(async (o) => (await import('./commands/dashboard.ts')).dashboard(o));
+  example(program.command('completion <shell>').description('print a shell completion script (bash, zsh or fish): commands, flags, job ids and system names'), [
+    'source <(xpr completion bash)', 'xpr completion zsh > "${fpath[1]}/_xpr"', 'xpr completion fish > ~/.config/fish/completions/xpr.fish',
+  ])
+    .action(async (shell: string) => (await import('./commands/completion.ts')).completion(shell));
+
+  program
+    .command('__complete', { hidden: true })
+    .description('candidates for the last word (used by the completion scripts)')
+    .argument('[words...]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .action(async (words: string[]) => (await import('./commands/completion.ts')).complete(buildProgram(), words));
 
   program
     .command('demo')

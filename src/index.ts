@@ -24,7 +24,7 @@ export {
   autoparallelize, collectCall, ItemsFailedError, AutoparaOptionError, normalizeRemoteInfo, RemoteInfoError, ExpyreInfoError,
   EnvSettingError, PoolOpLoadError,
   type AutoparallelizeOptions, type AutoparaResults, type AutoparaHandle, type BatchOp, type CollectOptions, type ItemFailure,
-  type RemoteInfo, type RemoteInfoInput,
+  type RemoteInfo, type RemoteInfoInput, type AutoparaProgressEvent, type ProgressSnapshot, type JobStateCounts,
 } from './autopara/index.ts';
 export {
   runCommand, runCommands, runCommandLocally, gapSimpleFit, gapMultistageFit, gapCommitteeFit, gapFitCommandLine, gapFitArgs, aceFit,

@@ -1,14 +1,21 @@
 // `xpr ls`: the project's jobs as a table (id, name, system, status with reason, queue id, age, duration), more
-// columns with --long, or one JSON object per line with --json. Reads only the store; it never contacts a system.
+// columns with --long or the columns of --format, or one JSON object per line with --json; --watch redraws it.
+// Reads only the store; it never contacts a system.
 import type { JobEvent, JobRow, JobStore } from '../../src/store/index.ts';
 import { ENDED_STATES } from '../../src/store/index.ts';
 import { withContext } from './shared.ts';
 import { selectJobs, type FilterOptions } from './select.ts';
-import { localTime, makeTable, paintState, shortDuration, useColor } from './format.ts';
+import { makeTable, useColor } from './format.ts';
+import { DEFAULT_COLUMNS, LONG_COLUMNS, LS_COLUMNS, parseColumns } from './ls-columns.ts';
+import { watchLoop } from './watch.ts';
 
 export interface LsOptions extends FilterOptions {
   json?: boolean;
   long?: boolean;
+  /** Comma-separated column names (LS_COLUMNS). */
+  format?: string;
+  /** Redraw every N seconds until interrupted (true = every 2 s). */
+  watch?: number | true;
 }
 
 /** A job as `ls --json` prints it (one object per line). Times are epoch seconds. */
@@ -49,33 +56,27 @@ export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000)
   };
 }
 
-function statusText(r: LsRecord, colour: boolean, width: number | null): string {
-  const reason = r.reason ?? '';
-  const shown = width !== null && reason.length > width ? `${reason.slice(0, width - 1)}…` : reason;
-  return paintState(r.state as JobRow['state'], colour) + (shown ? ` (${shown})` : '');
+// The output of one `xpr ls` (table or JSON lines) for the selected jobs.
+export function renderLs(store: JobStore, o: LsOptions, colour = useColor()): string {
+  const nowS = Date.now() / 1000;
+  const columns = o.format !== undefined ? parseColumns(o.format) : o.long ? LONG_COLUMNS : DEFAULT_COLUMNS;
+  const records = selectJobs(store, o).map((r) => lsRecord(store, r, nowS));
+  if (o.json) return records.map((r) => JSON.stringify(r) + '\n').join('');
+  if (records.length === 0) return `no matching jobs in ${store.path}\n`;
+  const table = makeTable(columns.map((c) => LS_COLUMNS[c]!.header), colour);
+  for (const r of records) table.push(columns.map((c) => LS_COLUMNS[c]!.cell(r, { colour, long: o.long === true })));
+  return `${table.toString()}\n${records.length} job(s) in ${store.path}\n`;
 }
 
-// Print the selected jobs.
+// Print the selected jobs (once, or redrawn every --watch seconds until Ctrl-C).
 export function ls(o: LsOptions): Promise<void> {
-  return withContext((ctx) => {
-    const store = ctx.store;
-    const nowS = Date.now() / 1000;
-    const records = selectJobs(store, o).map((r) => lsRecord(store, r, nowS));
-    if (o.json) {
-      for (const r of records) process.stdout.write(JSON.stringify(r) + '\n');
+  if (o.format !== undefined) parseColumns(o.format); // a bad --format fails before anything is read
+  return withContext(async (ctx) => {
+    if (o.watch === undefined) {
+      process.stdout.write(renderLs(ctx.store, o));
       return;
     }
-    if (records.length === 0) {
-      process.stdout.write(`no matching jobs in ${store.path}\n`);
-      return;
-    }
-    const colour = useColor();
-    const head = ['id', 'name', 'system', 'status', 'queue id', 'age', 'duration'];
-    const table = makeTable(o.long ? [...head, 'partition', 'cores', 'created', 'changed', 'stage dir'] : head, colour);
-    for (const r of records) {
-      const cells = [r.id, r.name, r.system, statusText(r, colour, o.long ? null : 40), r.schedulerId ?? '-', shortDuration(r.ageS), r.durationS === null ? '-' : shortDuration(r.durationS)];
-      table.push(o.long ? [...cells, r.partition ?? '-', r.numCores === null ? '-' : String(r.numCores), localTime(r.createdAt), localTime(r.updatedAt), r.stageDir] : cells);
-    }
-    process.stdout.write(`${table.toString()}\n${records.length} job(s) in ${store.path}\n`);
+    const seconds = o.watch === true ? 2 : o.watch;
+    await watchLoop(seconds, `xpr ls`, () => renderLs(ctx.store, o));
   });
 }

@@ -9,7 +9,8 @@ import { resolveRemoteInfo } from './expyre-info.ts';
 import type { RemoteInfo, RemoteInfoInput } from './remote-info.ts';
 import { runPool, defaultNumWorkers } from './pool.ts';
 import { writeOutputs, readOutputs } from './outputs.ts';
-import { createProgress, type Progress } from './progress.ts';
+import { createProgress } from './progress.ts';
+import { noJobs, ProgressEmitter, type AutoparaProgressEvent, type ProgressListener, type ProgressSnapshot } from './progress-events.ts';
 import { callKeys } from './item-keys.ts';
 import { submitRemote, gatherRemote, type CallRecord, type GatherOptions, type RemoteCall } from './remote-map.ts';
 import { ItemsFailedError, type ItemFailure } from './failures.ts';
@@ -58,6 +59,10 @@ export interface AutoparallelizeBaseOptions {
   wait?: boolean;
   /** Progress display on stderr. @default 'auto' (a bar on a TTY, periodic lines otherwise; XPR_PROGRESS=0 silences) */
   progress?: 'auto' | 'tty' | 'plain' | 'silent';
+  /** Called with the call's progress events (the ones the progress display draws): a `start`, `update`s with items
+   * done / failed / cached and jobs per state, and an `end`. A callback that throws gets no further events. With
+   * `wait: false` the events come from `collect()` (its own onProgress, else this one). */
+  onProgress?: (event: AutoparaProgressEvent) => void;
   context?: XprContext;
 }
 
@@ -77,6 +82,8 @@ export interface AutoparaHandle<R> {
 export interface CollectOptions {
   signal?: AbortSignal;
   progress?: AutoparallelizeBaseOptions['progress'];
+  /** Progress events of the collection, as autoparallelize's onProgress. @default (handle.collect) the call's onProgress */
+  onProgress?: (event: AutoparaProgressEvent) => void;
   /** @default the call's effective ignoreFailed (its option, else RemoteInfo.ignore_failed_jobs) */
   ignoreFailed?: boolean;
   context?: XprContext;
@@ -136,39 +143,59 @@ async function run<R>(
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
 
   const prior = outputs && keys ? readOutputs(outputs, keys.callKey, inputs.length) : null;
+  const about: EventBase = { op: ref.exportName, where: remote ? 'remote' : 'local', callKey: keys?.callKey ?? null, total: inputs.length };
   if (prior && prior.failures.length === 0) {
     ctx.logger.info(`${outputs} already holds this call's ${inputs.length} results: nothing to do`);
     const results = asResults<R>(prior);
-    return options.wait === false ? doneHandle(keys!.callKey, results) : results;
+    if (options.wait === false) return doneHandle(keys!.callKey, results);
+    const all = { items: { done: inputs.length, failed: 0, cached: inputs.length }, jobs: noJobs() };
+    await withProgress(ctx, about, options, all, async () => undefined);
+    return results;
   }
   if (prior) ctx.logger.info(`${outputs} holds ${prior.failures.length} failed item(s) of this call: running them again`);
-  const progress = createProgress({ total: inputs.length, label: ref.exportName, mode: options.progress, env: ctx.env });
   let outcome: Outcome;
-  try {
-    if (!remote) {
-      const redo = prior ? prior.failures.map((f) => f.index) : inputs.map((_, i) => i);
-      outcome = await runLocal(ref.modulePath, ref.exportName, inputs, redo, prior?.results, extraArgs, batchSize, options, ctx, progress);
-    } else {
-      const call: RemoteCall = { op: bundle!, inputs, extraArgs, batchSize, info: remote, cwd: ctx.cwd };
-      const record = await submitRemote(ctx, call, keys!, { ignoreFailed, outputs });
-      if (options.wait === false) {
-        progress.stop();
-        return makeHandle<R>(ctx, record, call);
-      }
-      outcome = await gatherRemote(ctx, record, { signal: options.signal, onCounts: (c) => progress.update(c), resubmit: { call, enabled: remote.resubmit_killed_jobs } });
-    }
-  } finally {
-    progress.stop();
+  if (!remote) {
+    const redo = prior ? prior.failures.map((f) => f.index) : inputs.map((_, i) => i);
+    const kept = inputs.length - redo.length;
+    const initial = { items: { done: kept, failed: 0, cached: kept }, jobs: noJobs() };
+    outcome = await withProgress(ctx, about, options, initial, (emitter) =>
+      runLocal(ref.modulePath, ref.exportName, inputs, redo, prior?.results, extraArgs, batchSize, options, ctx, emitter));
+  } else {
+    const call: RemoteCall = { op: bundle!, inputs, extraArgs, batchSize, info: remote, cwd: ctx.cwd };
+    const record = await submitRemote(ctx, call, keys!, { ignoreFailed, outputs });
+    if (options.wait === false) return makeHandle<R>(ctx, record, call, options.onProgress);
+    outcome = await withProgress(ctx, about, options, undefined, (emitter) =>
+      gatherRemote(ctx, record, { signal: options.signal, onCounts: (c) => emitter.update(c), resubmit: { call, enabled: remote.resubmit_killed_jobs } }));
   }
   return settle<R>(outcome, keys?.callKey ?? '', outputs, ignoreFailed);
+}
+
+type EventBase = Pick<AutoparaProgressEvent, 'op' | 'where' | 'callKey' | 'total'>;
+
+// Run `work` with the call's progress events going to the display (`progress` mode) and to `onProgress`: a start
+// (with `initial` counts), the updates `work` sends, and an end, also when `work` throws.
+async function withProgress<T>(
+  ctx: XprContext, about: EventBase, opts: { progress?: AutoparallelizeBaseOptions['progress']; onProgress?: ProgressListener },
+  initial: ProgressSnapshot | undefined, work: (emitter: ProgressEmitter) => Promise<T>,
+): Promise<T> {
+  const display = createProgress({ total: about.total, label: about.op, mode: opts.progress, env: ctx.env });
+  const emitter = new ProgressEmitter(about, [(e) => display.update(e), opts.onProgress], (m) => ctx.logger.warn(m));
+  emitter.start(initial);
+  try {
+    return await work(emitter);
+  } finally {
+    emitter.end();
+    display.stop();
+  }
 }
 
 // Run the items at `indexes` in the local pool; the others keep their `previous` result (from a matching outputs file).
 async function runLocal(
   modulePath: string, exportName: string, inputs: readonly unknown[], indexes: number[], previous: readonly unknown[] | undefined,
-  extraArgs: unknown[], batchSize: number, options: AutoparallelizeOptions, ctx: XprContext, progress: Progress,
+  extraArgs: unknown[], batchSize: number, options: AutoparallelizeOptions, ctx: XprContext, progress: ProgressEmitter,
 ): Promise<Outcome> {
-  let done = inputs.length - indexes.length;
+  const cached = inputs.length - indexes.length;
+  let done = cached;
   let failed = 0;
   const outcomes = await runPool({
     codeFile: modulePath,
@@ -180,7 +207,7 @@ async function runLocal(
     signal: options.signal,
     onBatchDone: (_first, batch) => {
       for (const o of batch) o.ok ? done++ : failed++;
-      progress.update({ itemsDone: done, itemsFailed: failed, jobsQueued: 0, jobsRunning: 0, jobsDone: 0, jobsFailed: 0 });
+      progress.update({ items: { done, failed, cached }, jobs: noJobs() });
     },
   });
   const results = previous ? [...previous] : new Array<unknown>(inputs.length).fill(undefined);
@@ -193,11 +220,11 @@ async function runLocal(
   return { results, failures };
 }
 
-function makeHandle<R>(ctx: XprContext, record: CallRecord, call: RemoteCall): AutoparaHandle<R> {
+function makeHandle<R>(ctx: XprContext, record: CallRecord, call: RemoteCall, onProgress: ProgressListener | undefined): AutoparaHandle<R> {
   return {
     callKey: record.callKey,
     jobIds: record.chunks.map((c) => c.jobId),
-    collect: (opts = {}) => collectRecord<R>(opts.context ?? ctx, record, opts, call.op.exportName, { call, enabled: call.info.resubmit_killed_jobs }),
+    collect: (opts = {}) => collectRecord<R>(opts.context ?? ctx, record, { onProgress, ...opts }, call.op.exportName, { call, enabled: call.info.resubmit_killed_jobs }),
   };
 }
 
@@ -220,13 +247,9 @@ export async function collectCall<R = unknown>(callKey: string, opts: CollectOpt
 async function collectRecord<R>(
   ctx: XprContext, record: CallRecord, opts: CollectOptions, label: string, resubmit: GatherOptions['resubmit'],
 ): Promise<AutoparaResults<R>> {
-  const progress = createProgress({ total: record.itemKeys.length, label, mode: opts.progress, env: ctx.env });
-  let outcome: Outcome;
-  try {
-    outcome = await gatherRemote(ctx, record, { signal: opts.signal, onCounts: (n) => progress.update(n), resubmit });
-  } finally {
-    progress.stop();
-  }
+  const about: EventBase = { op: label, where: 'remote', callKey: record.callKey, total: record.itemKeys.length };
+  const outcome = await withProgress(ctx, about, opts, undefined, (emitter) =>
+    gatherRemote(ctx, record, { signal: opts.signal, onCounts: (n) => emitter.update(n), resubmit }));
   return settle<R>(outcome, record.callKey, record.outputs ?? null, opts.ignoreFailed ?? record.ignoreFailed);
 }
 

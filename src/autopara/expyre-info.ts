@@ -107,8 +107,12 @@ function parseText(text: string, source: string, file: string | null): unknown {
   }
 }
 
+// The mapping, without a top-level "$schema" key (it names the JSON Schema for editors and is no entry).
 function asMapping(value: unknown, source: string, file: string | null): Record<string, unknown> {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const { $schema: schemaRef, ...table } = value as Record<string, unknown>;
+    return typeof schemaRef === 'string' ? table : value as Record<string, unknown>;
+  }
   const got = value === null ? 'nothing (null)' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
   throw new ExpyreInfoError(source, `expected a mapping of keys to RemoteInfo settings (or one RemoteInfo with a top-level "sys_name"), got ${got}`, { file });
 }

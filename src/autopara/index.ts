@@ -4,3 +4,4 @@ export { autoparallelize, collectCall, AutoparaOptionError, type Autoparallelize
 export { ItemsFailedError, type ItemFailure } from './failures.ts';
 export { normalizeRemoteInfo, type RemoteInfo, type RemoteInfoInput } from './remote-info.ts';
 export { RemoteInfoError, ExpyreInfoError, EnvSettingError, PoolOpLoadError } from './errors.ts';
+export type { AutoparaProgressEvent, ProgressSnapshot, JobStateCounts } from './progress-events.ts';

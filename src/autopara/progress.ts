@@ -1,12 +1,15 @@
 // Progress display of one autoparallelize call: a live cli-progress bar on a TTY, plain throttled lines otherwise,
-// nothing when silenced. Owns no state after stop(): no timers, no listeners.
+// nothing when silenced. It draws the same events onProgress receives (progress-events.ts). Owns no state after
+// stop(): no timers, no listeners.
 //
 // Modes: 'tty' = live bar (items done/total, failed, jobs queued/running/done/failed, elapsed); 'plain' = one line at
 // most every intervalMs (default 30 s; a pending update is flushed when the interval ends) and a final line at stop();
 // 'silent' = no output; 'auto' (default) = silent if XPR_PROGRESS=0, else tty when the stream is a TTY, else plain.
 // XPR_PROGRESS=0 silences every mode (read from opts.env, default process.env, when createProgress is called).
 import cliProgress from 'cli-progress';
+import type { ProgressSnapshot } from './progress-events.ts';
 
+/** What the display shows, derived from an event (barCounts). */
 export interface ProgressCounts {
   itemsDone: number;
   itemsFailed: number;
@@ -28,12 +31,27 @@ export interface ProgressOptions {
 }
 
 export interface Progress {
-  update(counts: ProgressCounts): void;
+  /** Draw an event's counts (an AutoparaProgressEvent, or any snapshot of counts). */
+  update(snapshot: ProgressSnapshot): void;
   /** Final render (plain: a last line), then release everything; later updates are ignored. */
   stop(): void;
 }
 
 const ZERO: ProgressCounts = { itemsDone: 0, itemsFailed: 0, jobsQueued: 0, jobsRunning: 0, jobsDone: 0, jobsFailed: 0 };
+
+// The displayed numbers of a snapshot: jobs waiting (created to queued), running, done (succeeded) and failed (failed,
+// died, cancelled).
+export function barCounts(s: ProgressSnapshot): ProgressCounts {
+  const j = s.jobs;
+  return {
+    itemsDone: s.items.done,
+    itemsFailed: s.items.failed,
+    jobsQueued: j.created + j.staged + j.submitted + j.queued,
+    jobsRunning: j.running,
+    jobsDone: j.succeeded + j.processed,
+    jobsFailed: j.failed + j.died + j.cancelled,
+  };
+}
 
 // A progress display for one call; see the header for modes.
 export function createProgress(opts: ProgressOptions): Progress {
@@ -77,9 +95,9 @@ function plainProgress(opts: ProgressOptions, stream: NodeJS.WriteStream): Progr
     stream.write(plainLine(opts.label, opts.total, latest, lastPrinted - started) + '\n');
   };
   return {
-    update(counts) {
+    update(snapshot) {
       if (stopped) return;
-      latest = { ...counts };
+      latest = barCounts(snapshot);
       const wait = lastPrinted + interval - Date.now();
       if (wait <= 0) print();
       else if (!timer) {
@@ -116,8 +134,9 @@ function ttyProgress(opts: ProgressOptions, stream: NodeJS.WriteStream): Progres
   bar.start(opts.total, 0, payload(ZERO));
   let stopped = false;
   return {
-    update(counts) {
+    update(snapshot) {
       if (stopped) return;
+      const counts = barCounts(snapshot);
       bar.update(counts.itemsDone, payload(counts));
     },
     stop() {

@@ -24,8 +24,8 @@ export interface RemoteInfoInput {
   pre_cmds?: string[];
   /** Shell lines run in the job after the op; the op's exit status is kept. @default [] */
   post_cmds?: string[];
-  /** Variables exported in the job: a list of "NAME=value" strings (wfl) or an object {NAME: value}. Values are shell
-   *  text evaluated on the node (e.g. "${EXPYRE_NUM_CORES_PER_NODE}"). @default [] */
+  /** Variables exported in the job: a list of "NAME=value" strings (wfl; each value read as one shell word on the node)
+   *  or an object {NAME: value} (literal values; only ${NAME} references expand, e.g. "${EXPYRE_NUM_CORES_PER_NODE}"). @default [] */
   env_vars?: string[] | Record<string, string>;
   /** Names of env_vars entries whose values are secret: sent to the job, never written to the store, stage dirs,
    *  job scripts or logs. @default [] */

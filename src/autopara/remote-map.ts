@@ -11,7 +11,7 @@ import { JobFiles } from '../runner/contract.ts';
 import type { RemoteInfo } from './remote-info.ts';
 import { itemsPerJob } from './remote-info.ts';
 import type { ItemFailure } from './failures.ts';
-import type { ProgressCounts } from './progress.ts';
+import { countJobs, type ProgressSnapshot } from './progress-events.ts';
 import { resubmitMaxTimeS, fitsSystem } from './resubmit.ts';
 import type { ResourcesInput } from '../resources/types.ts';
 import { formatHMS, parseTimeS } from '../resources/units.ts';
@@ -109,7 +109,8 @@ async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[],
 
 export interface GatherOptions {
   signal?: AbortSignal;
-  onCounts?: (counts: ProgressCounts) => void;
+  /** Item and job counts: once before waiting, then after every poll (the source of the call's progress events). */
+  onCounts?: (snapshot: ProgressSnapshot) => void;
   /** Given in the process that made the call: lets died chunks be resubmitted (resubmit_killed_jobs). */
   resubmit?: { call: RemoteCall; enabled: boolean };
 }
@@ -121,6 +122,9 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
   const harvested = new Set<string>();
   const initial = ctx.store.getItemResults(record.itemKeys);
   const done = new Set(record.itemKeys.flatMap((k, i) => (initial.get(k)?.ok ? [i] : [])));
+  // Cached: results there before waiting began for items no job of the call was started for.
+  const inChunks = new Set(record.chunks.flatMap((c) => c.indexes));
+  const cached = [...done].filter((i) => !inChunks.has(i)).length;
   const known = new Set(record.chunks.map((c) => c.jobId));
   let chunks = record.chunks;
   for (let round = 0; ; round++) {
@@ -133,7 +137,7 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
         for (const i of harvestJob(ctx, row, chunk, record.itemKeys, failures)) done.add(i);
       }
     };
-    await waitAll(ctx, chunks.map((c) => c.jobId), record, opts, harvest, () => ({ items: done.size, failed: failures.size }));
+    await waitAll(ctx, chunks.map((c) => c.jobId), record, opts, harvest, () => ({ done: done.size, failed: failures.size, cached }));
     const next = opts.resubmit
       ? await resubmitDied(ctx, record, chunks, failures, opts.resubmit, round)
       : followStored(ctx, record, known);
@@ -200,7 +204,7 @@ function followStored(ctx: XprContext, record: CallRecord, known: Set<string>): 
 // Wait for the jobs (one poller per system, all at once), harvesting each as it ends and reporting counts per poll.
 async function waitAll(
   ctx: XprContext, jobIds: string[], record: CallRecord, opts: GatherOptions, harvest: (rows: JobRow[]) => void,
-  itemCounts: () => { items: number; failed: number },
+  itemCounts: () => ProgressSnapshot['items'],
 ): Promise<void> {
   const rows = ctx.store.list({ ids: jobIds });
   harvest(rows);
@@ -209,16 +213,7 @@ async function waitAll(
   const latest = new Map(rows.map((r) => [r.id, r]));
   const report = (): void => {
     if (!opts.onCounts) return;
-    const all = [...latest.values()];
-    const items = itemCounts();
-    opts.onCounts({
-      itemsDone: items.items,
-      itemsFailed: items.failed,
-      jobsQueued: all.filter((r) => ['created', 'staged', 'submitted', 'queued'].includes(r.state)).length,
-      jobsRunning: all.filter((r) => r.state === 'running').length,
-      jobsDone: all.filter((r) => r.state === 'succeeded' || (r.state === 'processed' && !r.reason)).length,
-      jobsFailed: all.filter((r) => ['failed', 'died', 'cancelled'].includes(r.state) || (r.state === 'processed' && !!r.reason)).length,
-    });
+    opts.onCounts({ items: itemCounts(), jobs: countJobs(latest.values()) });
   };
   report();
   await Promise.all(
@@ -236,7 +231,10 @@ async function waitAll(
       });
     }),
   );
-  harvest(ctx.store.list({ ids: jobIds }));
+  const final = ctx.store.list({ ids: jobIds });
+  harvest(final);
+  for (const r of final) latest.set(r.id, r);
+  report();
 }
 
 // Store the item results of an ended job, record its failures, and mark it processed (so it is never reused).

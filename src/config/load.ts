@@ -16,6 +16,12 @@ import { validateSystem } from './validate.ts';
 
 export const TOP_LEVEL_KEYS = ['systems', 'local_stage_dir', 'remote_rundir_submit_hostname'];
 
+// Top-level keys read by nobody and accepted anyway, as ExPyRe ignores them: "$schema" (editors complete from it)
+// and any key starting with "_" ("_comment") except "__proto__". A misspelt real key is still an error.
+export function isIgnoredTopLevelKey(key: string): boolean {
+  return key === '$schema' || (key.startsWith('_') && key !== '__proto__');
+}
+
 function readConfigFile(file: string, problems: ConfigProblem[]): JsonObject | null {
   let text: string;
   try {
@@ -64,7 +70,10 @@ export function loadConfig(opts: LocateOptions): XprConfig {
     problems.push({ file: origins.fileOf([key]) ?? '(no file)', path: key, message });
   };
   for (const key of Object.keys(merged)) {
-    if (!TOP_LEVEL_KEYS.includes(key)) report(key, unknownKeyMessage(key, TOP_LEVEL_KEYS));
+    if (!TOP_LEVEL_KEYS.includes(key) && !isIgnoredTopLevelKey(key)) report(key, unknownKeyMessage(key, TOP_LEVEL_KEYS));
+  }
+  if (merged.$schema !== undefined && typeof merged.$schema !== 'string') {
+    report('$schema', `expected the URL or path of the JSON Schema (config-examples/schema/config.schema.json); found ${show(merged.$schema)}`);
   }
 
   const systems = new Map<string, SystemConfig>();

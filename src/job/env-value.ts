@@ -1,5 +1,5 @@
-// Env var values for job scripts, rendered safely. Two forms: a literal value where only ${NAME}/$NAME references
-// expand on the node (object form), and ExPyRe/wfl's "NAME=value" list form, read as one shell word: quotes are
+// Env var values for job scripts, rendered safely. Two forms: a literal value where only ${NAME} references
+// expand on the node (object form; a bare $ is literal), and ExPyRe/wfl's "NAME=value" list form, read as one shell word: quotes are
 // removed and references expand as a shell would, but command substitution is refused (nothing is executed).
 import { quote } from '../transport/quote.ts';
 import { JobOptionError } from './errors.ts';
@@ -19,9 +19,9 @@ export function renderEnvValue(value: string, form: 'literal' | 'word', where: s
 function literalSegments(value: string): Segment[] {
   const segments: Segment[] = [];
   let last = 0;
-  for (const m of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g)) {
+  for (const m of value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)) {
     if (m.index > last) segments.push({ lit: value.slice(last, m.index) });
-    segments.push({ ref: (m[1] ?? m[2])! });
+    segments.push({ ref: m[1]! });
     last = m.index + m[0].length;
   }
   if (last < value.length) segments.push({ lit: value.slice(last) });

@@ -288,7 +288,7 @@ test('remote: resubmission falls back to the died max_time when 1.5x fits no par
   t.deepEqual(collected.failures, []);
   // Items already stored when collecting are counted once.
   const seen: number[] = [];
-  await gatherRemote(ctx, record, { onCounts: (c) => seen.push(c.itemsDone) });
+  await gatherRemote(ctx, record, { onCounts: (c) => seen.push(c.items.done) });
   t.is(Math.max(...seen), 2);
   // A died job's failures are dropped for items whose results are stored (here by the retries, not waited for).
   const diedOnly = await gatherRemote(ctx, { ...record, callKey: 'not-stored', chunks: record.chunks.slice(0, 2) });

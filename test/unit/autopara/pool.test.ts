@@ -91,11 +91,16 @@ test('onBatchDone reports each batch with its first index; a throw from it rejec
 test('abort terminates the workers and rejects with the signal\'s reason', async (t) => {
   for (const numWorkers of [1, 2]) {
     const controller = new AbortController();
-    const started = Date.now();
-    const run = pool({ exportName: 'slow', items: range(20), batchSize: 1, numWorkers, extraArgs: [300], signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('stop now')), 100);
+    let batchesDone = 0;
+    const run = pool({
+      exportName: 'slow', items: range(20), batchSize: 1, numWorkers, extraArgs: [300], signal: controller.signal,
+      onBatchDone: () => { batchesDone++; if (batchesDone === 1) controller.abort(new Error('stop now')); },
+    });
     await t.throwsAsync(run, { message: 'stop now' });
-    t.true(Date.now() - started < 2000, 'did not wait for the remaining batches');
+    const atRejection = batchesDone;
+    await new Promise((r) => setTimeout(r, 700));
+    t.true(atRejection <= numWorkers, `stopped after the first batch(es), not the remaining ones (${atRejection} done)`);
+    t.is(batchesDone, atRejection, 'no batch finished after the abort: the workers were terminated');
   }
 });
 

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { PassThrough } from 'node:stream';
-import { createProgress, formatElapsed, type ProgressCounts } from '../../../src/autopara/progress.ts';
+import { createProgress, formatElapsed } from '../../../src/autopara/progress.ts';
+import { noJobs, type ProgressSnapshot } from '../../../src/autopara/progress-events.ts';
 
 function sink(isTTY = false): { stream: NodeJS.WriteStream; text: () => string } {
   const stream = new PassThrough() as unknown as NodeJS.WriteStream & PassThrough;
@@ -10,9 +11,20 @@ function sink(isTTY = false): { stream: NodeJS.WriteStream; text: () => string }
   return { stream, text: () => out };
 }
 
-const counts = (itemsDone: number, more: Partial<ProgressCounts> = {}): ProgressCounts => ({
-  itemsDone, itemsFailed: 0, jobsQueued: 0, jobsRunning: 0, jobsDone: 0, jobsFailed: 0, ...more,
-});
+// The snapshot an event carries: queued jobs spread over created..queued, failed ones over failed/died/cancelled, as
+// the display must add them up.
+const counts = (itemsDone: number, more: { itemsFailed?: number; jobsQueued?: number; jobsRunning?: number; jobsDone?: number; jobsFailed?: number } = {}): ProgressSnapshot => {
+  const jobs = noJobs();
+  const q = more.jobsQueued ?? 0;
+  jobs.created = q > 1 ? 1 : 0;
+  jobs.queued = q - jobs.created;
+  jobs.running = more.jobsRunning ?? 0;
+  jobs.succeeded = more.jobsDone ?? 0;
+  const f = more.jobsFailed ?? 0;
+  jobs.died = f > 0 ? 1 : 0;
+  jobs.failed = f - jobs.died;
+  return { items: { done: itemsDone, failed: more.itemsFailed ?? 0, cached: 0 }, jobs };
+};
 
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,7 +3,7 @@
 import test from 'ava';
 import {
   autoparallelize, collectCall, EnvSettingError, PoolOpLoadError, XprError,
-  type AutoparaHandle, type AutoparaResults, type CollectOptions,
+  type AutoparaHandle, type AutoparaResults, type CollectOptions, type AutoparaProgressEvent,
 } from '../../../src/index.ts';
 import { addArgs, double } from '../../fixtures/autopara/ops.ts';
 
@@ -50,3 +50,12 @@ test('errors thrown by local calls are exported from the package entry', (t) => 
   t.true(new PoolOpLoadError('/x.ts', 'op', 'missing') instanceof XprError);
   t.is(typeof typeChecks, 'function');
 });
+
+// onProgress receives the exported event type; its phase and counts are typed.
+export function progressTypeChecks(): void {
+  const events: AutoparaProgressEvent[] = [];
+  void autoparallelize(double, [1], { onProgress: (e) => { events.push(e); assertType<Equal<typeof e.phase, 'start' | 'update' | 'end'>>(); } });
+  void autoparallelize(double, [1], { onProgress: (e) => void (e.items.done + e.items.failed + e.items.cached + e.jobs.running + e.total) });
+  // @ts-expect-error no such count
+  void autoparallelize(double, [1], { onProgress: (e) => e.items.pending });
+}

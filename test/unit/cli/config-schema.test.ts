@@ -56,7 +56,7 @@ test('the WFL_EXPYRE_INFO example loads through the real WFL_EXPYRE_INFO reader'
 });
 
 test('the schema knows exactly the keys the loader knows', (t) => {
-  t.deepEqual(Object.keys(schema.properties).sort(), [...TOP_LEVEL_KEYS].sort());
+  t.deepEqual(Object.keys(schema.properties).sort(), [...TOP_LEVEL_KEYS, '$schema'].sort());
   t.deepEqual(Object.keys(schema.$defs.system.properties).sort(), [...SYSTEM_KEYS].sort());
   t.deepEqual(Object.keys(schema.$defs.partition.properties).sort(), [...PARTITION_KEYS].sort());
 });
@@ -88,6 +88,21 @@ const cases: Array<[string, unknown, boolean]> = [
   ['an empty node_cmd', sys({ node_cmd: ' ' }), false],
   ['a partition name with a space', sys({}, { partition: 'std --qos=high' }), false],
   ['max_queued_jobs of zero', sys({ max_queued_jobs: 0 }), false],
+  ['a "$schema" line for editors', { $schema: './config.schema.json', ...sys({}) }, true],
+  ['a top-level "_comment" (ignored, as by ExPyRe)', { _comment: ['shared cluster settings'], ...sys({}) }, true],
+  ['"$schema" that is not a string', { $schema: 1, ...sys({}) }, false],
+  ['"_comment" inside a system', sys({ _comment: 'x' }), false],
+  ['a top-level "__proto__" key', { ['__proto__']: { polluted: 1 }, ...sys({}) }, false],
+  ['partitions together with queues', sys({ queues: { q: { num_cores: 1, max_time: null, max_mem: null } } }), false],
+  ['an unknown {placeholder} in a system header', sys({ header: ['#SBATCH --nodes={nodes}'] }), false],
+  ['an unknown {placeholder} in a partition header', sys({}, { header: ['#SBATCH --qos={qos}'] }), false],
+  ['a single brace in a header', sys({ header: ['#SBATCH --comment={'] }), false],
+  ['a closing brace alone in a header', sys({ header: ['#SBATCH --comment=}'] }), false],
+  ['every placeholder, format specs and literal braces in headers', sys({ header: [
+    '#SBATCH -N {num_nodes} -n {num_cores:d} --ntasks-per-node={num_cores_per_node} -t {max_time} -p {partition} -q {queue} -J {id}',
+    '#SBATCH --comment={{literal}} {max_time_HMS}', '{{{num_cores}}}',
+  ] }, { header: ['#SBATCH --mem=0 # {{}}'] }), true],
+  ['a placeholder name that only starts like a known one', sys({ header: ['#SBATCH -n {num_cores_x}'] }), false],
 ];
 
 for (const [title, config, ok] of cases) {

@@ -17,8 +17,14 @@ for (const hostile of ["it's", '$(touch /tmp/xpr-pwned)', '`id`', 'a;b', 'a\nb',
   });
 }
 
-test('${NAME} and $NAME references are expanded on the node', (t) => {
-  t.is(evalInBash('n=${EXPYRE_NUM_CORES_PER_NODE}/$HOME_X!', { EXPYRE_NUM_CORES_PER_NODE: '16', HOME_X: 'h' }), 'n=16/h!');
+test('object form: only ${NAME} references are expanded on the node; a bare $NAME is literal text', (t) => {
+  t.is(evalInBash('n=${EXPYRE_NUM_CORES_PER_NODE}/$HOME_X!', { EXPYRE_NUM_CORES_PER_NODE: '16', HOME_X: 'h' }), 'n=16/$HOME_X!');
+});
+
+test('object form: {A: "pa$word"} arrives as pa$word (a password is not cut at its $)', (t) => {
+  const [v] = normalizeEnvVars({ A: 'pa$word' });
+  t.is(evalInBash(v!.value, { word: 'X' }, v!.form), 'pa$word');
+  for (const value of ['$1', '$$', 'cost $5', '$(id)', '${', '$}', 'a$b${c']) t.is(evalInBash(value), value, value);
 });
 
 test('list-form values are read as a shell word, as ExPyRe\'s `export` did (quotes removed, references expanded)', (t) => {
