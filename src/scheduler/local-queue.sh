@@ -133,6 +133,7 @@ status)
     elif [ -e "$d/exit" ]; then echo "$n|ENDED|$(cat "$d/exit")|$reason"
     elif [ -e "$d/pid" ] && alive "$(cat "$d/pid")" "$n"; then
       if [ -e "$d/started" ]; then echo "$n|RUNNING||"; else echo "$n|QUEUED||"; fi
+    elif [ -e "$d/exit" ]; then echo "$n|ENDED|$(cat "$d/exit")|$(cat "$d/reason" 2>/dev/null)" # ended meanwhile
     elif [ -e "$d/pid" ]; then echo "$n|VANISHED||process gone without an exit code"
     elif [ "$(age "$d")" -le "$GRACE" ]; then echo "$n|QUEUED||"
     else echo "$n|VANISHED||no runner was recorded for this job"; fi
