@@ -5,7 +5,7 @@
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
 import type { JobRow } from '../store/index.ts';
-import { prepareJob, startJobs, JobDiedError, JobFailedError, type XprContext } from '../job/index.ts';
+import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { RemoteInfo } from './remote-info.ts';
@@ -286,6 +286,6 @@ function jobLevelError(row: JobRow): Error {
     if (row.reason?.startsWith('submission failed')) return new JobDiedError(row.id, row.reason);
     return new JobFailedError(row.id, readJobError(row.stageDir), out, err);
   }
-  if (row.state === 'cancelled') return new JobDiedError(row.id, 'cancelled');
+  if (row.state === 'cancelled') return new JobCancelledError(row.id);
   return new JobDiedError(row.id, row.reason?.replace(/^died: /, '') ?? 'ended without a result for this item', out, err);
 }
