@@ -11,6 +11,7 @@ import { arrayTaskId, unsetSchedulerEnvLine } from '../scheduler/common.ts';
 import type { Logger } from '../log.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
+import { leftoverName } from './leftovers.ts';
 
 export interface StageRequest {
   id: string;
@@ -424,7 +425,7 @@ export async function fetchJobs(session: SystemSession, jobs: readonly FetchRequ
   mkdirSync(session.localBase, { recursive: true, mode: 0o700 });
   // Unpacked aside, then each file renamed into place: another driver reading a result (or a crash mid-unpack) never
   // sees a half-written file.
-  const aside = mkdtempSync(join(session.localBase, '.fetch-'));
+  const aside = mkdtempSync(join(session.localBase, leftoverName('fetch')));
   try {
     await unpackInto(aside, res.stdout);
     const asked = new Set(jobs.map((j) => j.id));
