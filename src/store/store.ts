@@ -237,12 +237,20 @@ export class JobStore {
    * Move a job to `to` if the state machine allows it from its current state; records an event.
    * Returns false (changing nothing) when the move is not legal, e.g. because another process got there first.
    */
-  transition(id: string, to: JobState, opts: { reason?: string | null; schedulerId?: string; force?: boolean } = {}): boolean {
+  /**
+   * `at`: when the change happened (s since epoch), if known better than "now" (the job's own marker files read after a
+   * driver was down): kept between the job's last event and now.
+   */
+  transition(id: string, to: JobState, opts: { reason?: string | null; schedulerId?: string; force?: boolean; at?: number } = {}): boolean {
     return this.#write(() => {
       const cur = this.#db.prepare('SELECT state FROM jobs WHERE id = ?').get(id) as { state: JobState } | undefined;
       if (!cur) throw new StoreError(`No job ${id} in ${this.path}`, this.path);
       if (!opts.force && !isLegalTransition(cur.state, to)) return false;
-      const t = now();
+      let t = now();
+      if (opts.at !== undefined) {
+        const last = (this.#db.prepare('SELECT MAX(at) AS at FROM events WHERE job_id = ?').get(id) as { at: number | null }).at ?? 0;
+        t = Math.min(t, Math.max(last, opts.at));
+      }
       // Bookkeeping states keep the reason of the outcome they record (a died job stays explained once processed).
       const keepReason = opts.reason === undefined && (to === 'processed' || to === 'cleaned');
       this.#db
