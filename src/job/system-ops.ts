@@ -286,7 +286,8 @@ export interface JobFileFlags {
   schedulerIdRaw: string | null;
   /** The job dir does not exist. */
   missing: boolean;
-  /** When the job script started and wrote its exit code (mtimes of its marker files, s since epoch), if known. */
+  /** When the job script started and wrote its exit code (mtimes of its marker files, s since epoch; read once the
+   * exit code is there), if known. */
   startedAtS?: number | null;
   exitedAtS?: number | null;
 }
@@ -311,7 +312,7 @@ for xpr_id in "\${xpr_ids[@]}"; do
   if [ ! -d "$xpr_id" ]; then printf '@@xpr-job %s missing\\n' "$xpr_id"; continue; fi
   s=0; r=0; e=0; x=''; q=''; [ -e "$xpr_id/${JobFiles.started}" ] && s=1; [ -e "$xpr_id/${JobFiles.result}" ] && r=1; [ -e "$xpr_id/${JobFiles.error}" ] && e=1
   [ -e "$xpr_id/${JobFiles.exit}" ] && { read -r x < "$xpr_id/${JobFiles.exit}" || :; }
-  st=$(stat -c %Y "$xpr_id/${JobFiles.started}" 2>/dev/null) || st=-; xt=$(stat -c %Y "$xpr_id/${JobFiles.exit}" 2>/dev/null) || xt=-
+  st=-; xt=-; [ -n "$x" ] && { st=$(stat -c %Y "$xpr_id/${JobFiles.started}" 2>/dev/null) || st=-; xt=$(stat -c %Y "$xpr_id/${JobFiles.exit}" 2>/dev/null) || xt=-; }
   [ -e "$xpr_id/${JobFiles.schedulerId}" ] && while IFS= read -r l || [ -n "$l" ]; do q="$q$l "; [ \${#q} -ge 200 ] && break; done < "$xpr_id/${JobFiles.schedulerId}"
   printf '@@xpr-job %s ok %s %s %s %s %s %s|%s\\n' "$xpr_id" "$s" "$r" "$e" "\${x:--}" "$st" "$xt" "\${q:0:200}"
 done`;
