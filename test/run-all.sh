@@ -4,7 +4,7 @@
 # A cluster that cannot start FAILS the run (no silent skip), and so does any skipped or todo test.
 # XPR_TEST_NO_CLUSTER=1 (never set in CI) runs only the tests that need no cluster.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 AVA="node_modules/.bin/ava"
 failed=0
 passed_total=0 failed_total=0 skipped_total=0
@@ -16,13 +16,12 @@ run_ava() { # label, ava args...
   "$AVA" "$@" 2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local p f s
-  p=$(grep -Eo '^ *[0-9]+ tests? passed' "$log" | grep -Eo '[0-9]+' | tail -1)
-  f=$(grep -Eo '^ *[0-9]+ tests? failed' "$log" | grep -Eo '[0-9]+' | tail -1)
-  # skipped, todo and known-failure tests are counted and fail the run: nothing is allowed to pass by not running
-  s=$(grep -Eo '^ *[0-9]+ (tests? skipped|tests? todo|known failures?)' "$log" | awk '{n += $1} END {print n + 0}')
-  passed_total=$((passed_total + ${p:-0})); failed_total=$((failed_total + ${f:-0})); skipped_total=$((skipped_total + ${s:-0}))
-  if [ "${s:-0}" != 0 ]; then failed=1; fi
-  if [ "$rc" != 0 ]; then failed=1; [ -n "$f" ] || failed_total=$((failed_total + 1)); fi
+  # passes are counted even when a test failed (ava's summary then omits them); skipped, todo and known-failure
+  # tests are counted and fail the run: nothing is allowed to pass by not running
+  read -r p f s < <(bash test/ava-summary.sh "$log")
+  passed_total=$((passed_total + p)); failed_total=$((failed_total + f)); skipped_total=$((skipped_total + s))
+  if [ "$s" != 0 ]; then failed=1; fi
+  if [ "$rc" != 0 ]; then failed=1; [ "$f" != 0 ] || failed_total=$((failed_total + 1)); fi
 }
 
 echo "== type check (tsc --noEmit; also enforces the compile-time tests in test/unit/autopara/types.test.ts)"

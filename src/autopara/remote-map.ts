@@ -5,7 +5,7 @@
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
 import type { JobRow } from '../store/index.ts';
-import { prepareJob, startJobs, JobDiedError, JobFailedError, type XprContext } from '../job/index.ts';
+import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { RemoteInfo } from './remote-info.ts';
@@ -115,6 +115,8 @@ export interface GatherOptions {
   resubmit?: { call: RemoteCall; enabled: boolean };
 }
 
+const HARVEST_RETRIES = 5;
+
 // Wait for every job of the call, harvest item results as jobs end, and assemble results by item index. Without
 // `resubmit` (another process), chunks resubmitted meanwhile by the calling process are read from the store and followed.
 export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: GatherOptions = {}): Promise<{ results: unknown[]; failures: ItemFailure[] }> {
@@ -129,15 +131,30 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
   let chunks = record.chunks;
   for (let round = 0; ; round++) {
     const byId = new Map(chunks.map((c) => [c.jobId, c]));
+    // A job counts as harvested once its items are stored: one that hit a store error (a lock held too long, a full
+    // disk) is tried again at the next poll and after the wait, and the error is thrown only if it persists.
+    let harvestError: Error | undefined;
     const harvest = (rows: JobRow[]): void => {
       for (const row of rows) {
         const chunk = byId.get(row.id);
         if (!chunk || harvested.has(row.id) || !ENDED.includes(row.state)) continue;
-        harvested.add(row.id);
-        for (const i of harvestJob(ctx, row, chunk, record.itemKeys, failures)) done.add(i);
+        try {
+          for (const i of harvestJob(ctx, row, chunk, record.itemKeys, failures)) done.add(i);
+          harvested.add(row.id);
+        } catch (err) {
+          if (!harvestError) ctx.logger.warn(`could not store the results of job ${row.id} (${(err as Error).message}); trying again`);
+          harvestError = err as Error;
+        }
       }
     };
-    await waitAll(ctx, chunks.map((c) => c.jobId), record, opts, harvest, () => ({ done: done.size, failed: failures.size, cached }));
+    const ids = chunks.map((c) => c.jobId);
+    await waitAll(ctx, ids, record, opts, harvest, () => ({ done: done.size, failed: failures.size, cached }));
+    const unharvested = (): boolean => ctx.store.list({ ids }).some((r) => ENDED.includes(r.state) && !harvested.has(r.id));
+    for (let attempt = 1; attempt <= HARVEST_RETRIES && unharvested(); attempt++) {
+      await new Promise((r) => setTimeout(r, attempt * 1000));
+      harvest(ctx.store.list({ ids }));
+    }
+    if (unharvested() && harvestError) throw harvestError;
     const next = opts.resubmit
       ? await resubmitDied(ctx, record, chunks, failures, opts.resubmit, round)
       : followStored(ctx, record, known);
@@ -284,6 +301,6 @@ function jobLevelError(row: JobRow): Error {
     if (row.reason?.startsWith('submission failed')) return new JobDiedError(row.id, row.reason);
     return new JobFailedError(row.id, readJobError(row.stageDir), out, err);
   }
-  if (row.state === 'cancelled') return new JobDiedError(row.id, 'cancelled');
+  if (row.state === 'cancelled') return new JobCancelledError(row.id);
   return new JobDiedError(row.id, row.reason?.replace(/^died: /, '') ?? 'ended without a result for this item', out, err);
 }

@@ -1,16 +1,19 @@
-// Submission leases: the `host:pid:ms` string a driver writes on the jobs it is staging or submitting, whether one
+// Submission leases: the `host:pid:ms:n-random` string a driver writes on the jobs it is staging or submitting, whether one
 // still belongs to a live driver (same host: its process exists; any host: younger than LEASE_STALE_MS), and holding
 // them around work on jobs (xpr rm, cancel).
 import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import type { JobRow, JobStore } from '../store/index.ts';
 
 // A lease is held only while one batch is staged and submitted (seconds, or minutes for large input files over a slow
 // link): one older than this belongs to a driver that crashed, possibly on another login node.
 const LEASE_STALE_MS = 2 * 3600_000;
 
-/** A new lease for this process on this host, from now. */
+let leaseCount = 0;
+
+/** A new lease for this process on this host, from now; unique (two takers in one process and one ms differ). */
 export function newLease(): string {
-  return `${hostname()}:${process.pid}:${Date.now()}`;
+  return `${hostname()}:${process.pid}:${Date.now()}:${++leaseCount}-${randomBytes(4).toString('hex')}`;
 }
 
 /** Whether `holder` no longer owns anything: its process on this host is gone, or its lease is too old. */

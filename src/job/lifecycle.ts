@@ -6,6 +6,7 @@ import { normalizeResources, findPartition } from '../resources/resources.ts';
 import type { ResourcesInput, NodeFit } from '../resources/types.ts';
 import { bundleRunner, type CodeBundle } from '../bundle/index.ts';
 import { localQueueScript } from '../scheduler/index.ts';
+import { leftoverName } from './leftovers.ts';
 import type { JobRow } from '../store/index.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from '../runner/contract.ts';
 import { canonicalHash, writeChunksSync } from '../codec/index.ts';
@@ -153,7 +154,7 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
   const name = sanitizeJobName(job.name);
   const id = makeJobId(name, job.cacheKey);
   const finalDir = join(session.localBase, id);
-  const tmpDir = join(session.localBase, `.tmp-${id}`);
+  const tmpDir = join(session.localBase, leftoverName('tmp', id));
   const jobDirOnSystem = `${session.base}/${id}`;
   try {
     mkdirSync(tmpDir, { recursive: true, mode: 0o700 });

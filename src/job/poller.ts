@@ -295,7 +295,12 @@ export class Poller {
             else this.#ctx.logger.warn(`job ${row.id}: could not copy its output files to ${row.outputDir} (${(err as Error).message}); they are in ${row.stageDir}`);
           }
         }
-        store.transition(row.id, final, { reason });
+        // Times from the job's own marker files (a driver that was down notices late): a job seen ended before it was
+        // seen running gets its running event at its start time.
+        const ended = ENDED_STATES.includes(final);
+        if (ended && files?.startedAtS && ['submitted', 'queued'].includes(row.state)) store.transition(row.id, 'running', { at: files.startedAtS });
+        const at = (ended ? files?.exitedAtS : final === 'running' ? files?.startedAtS : null) ?? undefined;
+        store.transition(row.id, final, { reason, at });
       });
     }
     await fetchJobs(this.#session, fetches);

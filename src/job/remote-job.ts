@@ -9,7 +9,7 @@ import { spoolDirOf } from './session.ts';
 import { startJobs, groupBySystem, type StartOptions } from './lifecycle.ts';
 import type { WaitOptions } from './poller.ts';
 import { cancelInQueue, findJobsByName, pollJobs, recordedSchedulerId, removeJobDirs } from './system-ops.ts';
-import { readResult, readJobError, readItemRecords, readTail } from './collect.ts';
+import { readResult, readJobError, readItemRecords, readTail, copyOutputFiles } from './collect.ts';
 import { JobFailedError, JobDiedError, JobCancelledError, JobRemovedError } from './errors.ts';
 import { XprError } from '../errors.ts';
 
@@ -89,6 +89,11 @@ export class RemoteJob<T = unknown> {
     this.#row = done!;
     // Cleaned while we waited (`xpr rm -c` cleans, then deletes the row): the result is gone, as if removed.
     if (done!.state === 'cleaned') throw new JobRemovedError([row.id], this.#ctx.store.path);
+    // A job that had succeeded before this wait (reattached by a rerun): its output files are copied back again, as
+    // the poller did when it succeeded (the user may have moved or deleted them since).
+    if (row.state === 'succeeded' || row.state === 'processed') {
+      await copyOutputFiles(done!.stageDir, (done!.details.outputFiles as string[] | undefined) ?? [], done!.outputDir);
+    }
     return outcomeOf(done!) as T;
   }
 

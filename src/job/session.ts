@@ -7,6 +7,7 @@ import type { Transport, ExecResult } from '../transport/types.ts';
 import type { Scheduler } from '../scheduler/types.ts';
 import { makeScheduler, localQueueScript } from '../scheduler/index.ts';
 import { XprError } from '../errors.ts';
+import { sweepLeftovers } from './leftovers.ts';
 
 export interface SystemSession {
   readonly system: SystemConfig;
@@ -50,6 +51,7 @@ export async function openSession(p: SessionParams): Promise<SystemSession> {
   const localBase = join(p.projectRoot, 'xpr-stage');
   mkdirSync(join(localBase, '_code'), { recursive: true, mode: 0o700 });
   removeOldSpool(spoolDirOf(p.projectRoot));
+  sweepLeftovers(localBase); // of drivers killed while staging or fetching
   const sharesFs = p.system.host === null && p.system.rundir === null;
   let base: string;
   if (sharesFs) {

@@ -11,6 +11,7 @@ import { arrayTaskId, unsetSchedulerEnvLine } from '../scheduler/common.ts';
 import type { Logger } from '../log.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
+import { leftoverName } from './leftovers.ts';
 
 export interface StageRequest {
   id: string;
@@ -285,6 +286,10 @@ export interface JobFileFlags {
   schedulerIdRaw: string | null;
   /** The job dir does not exist. */
   missing: boolean;
+  /** When the job script started and wrote its exit code (mtimes of its marker files, s since epoch; read once the
+   * exit code is there), if known. */
+  startedAtS?: number | null;
+  exitedAtS?: number | null;
 }
 
 // The queue id a job dir recorded at submission (read back after a lost submit answer), or null if none can be read.
@@ -307,8 +312,9 @@ for xpr_id in "\${xpr_ids[@]}"; do
   if [ ! -d "$xpr_id" ]; then printf '@@xpr-job %s missing\\n' "$xpr_id"; continue; fi
   s=0; r=0; e=0; x=''; q=''; [ -e "$xpr_id/${JobFiles.started}" ] && s=1; [ -e "$xpr_id/${JobFiles.result}" ] && r=1; [ -e "$xpr_id/${JobFiles.error}" ] && e=1
   [ -e "$xpr_id/${JobFiles.exit}" ] && { read -r x < "$xpr_id/${JobFiles.exit}" || :; }
+  st=-; xt=-; [ -n "$x" ] && { st=$(stat -c %Y "$xpr_id/${JobFiles.started}" 2>/dev/null) || st=-; xt=$(stat -c %Y "$xpr_id/${JobFiles.exit}" 2>/dev/null) || xt=-; }
   [ -e "$xpr_id/${JobFiles.schedulerId}" ] && while IFS= read -r l || [ -n "$l" ]; do q="$q$l "; [ \${#q} -ge 200 ] && break; done < "$xpr_id/${JobFiles.schedulerId}"
-  printf '@@xpr-job %s ok %s %s %s %s|%s\\n' "$xpr_id" "$s" "$r" "$e" "\${x:--}" "\${q:0:200}"
+  printf '@@xpr-job %s ok %s %s %s %s %s %s|%s\\n' "$xpr_id" "$s" "$r" "$e" "\${x:--}" "$st" "$xt" "\${q:0:200}"
 done`;
 
 /**
@@ -367,9 +373,10 @@ export async function pollJobs(
   const queue = argvs.length ? session.scheduler.parseStatus(sections, schedIds) : new Map<string, QueueStatus>();
   const files = new Map<string, JobFileFlags>();
   for (const line of text.slice(filesAt).split('\n')) {
-    const m = /^@@xpr-job (\S+) (missing|ok)(?: (\d) (\d) (\d) (\S+)\|(.*))?$/.exec(line);
+    const m = /^@@xpr-job (\S+) (missing|ok)(?: (\d) (\d) (\d) (\S+)(?: (\S+) (\S+))?\|(.*))?$/.exec(line);
     if (!m) continue;
-    const [, id, what, s, r, e, x, q] = m;
+    const [, id, what, s, r, e, x, st, xt, q] = m;
+    const secs = (v: string | undefined): number | null => (v && /^\d+$/.test(v) ? Number(v) : null);
     files.set(id!, {
       missing: what === 'missing',
       started: s === '1',
@@ -377,6 +384,8 @@ export async function pollJobs(
       hasError: e === '1',
       exitCode: x && x !== '-' && /^-?\d+$/.test(x) ? Number(x) : null,
       schedulerIdRaw: q?.trim() ? q.trim() : null,
+      startedAtS: secs(st),
+      exitedAtS: secs(xt),
     });
   }
   return { queue, files };
@@ -424,7 +433,7 @@ export async function fetchJobs(session: SystemSession, jobs: readonly FetchRequ
   mkdirSync(session.localBase, { recursive: true, mode: 0o700 });
   // Unpacked aside, then each file renamed into place: another driver reading a result (or a crash mid-unpack) never
   // sees a half-written file.
-  const aside = mkdtempSync(join(session.localBase, '.fetch-'));
+  const aside = mkdtempSync(join(session.localBase, leftoverName('fetch')));
   try {
     await unpackInto(aside, res.stdout);
     const asked = new Set(jobs.map((j) => j.id));

@@ -1,7 +1,8 @@
 // The bash program behind the `local` scheduler (src/scheduler/local-queue.sh): a queue of detached jobs on one machine.
 // Staged like the runner (as `_code/local-queue-<hash>.sh`); every dynamic value reaches it as a positional argument.
 //
-// Records: <queue dir>/jobs/<n>/ with `jobdir`, `cores`, `pid` (the job's process group), `started`, `exit`, `reason`.
+// Records: <queue dir>/jobs/<n>/ with `jobdir`, `cores`, `pid` (the job's process group), `started`, `exit`, `reason`,
+// built as <queue dir>/drafts/<n>/ and published by the job's own runner once its pid is in it (see the script).
 // Cores are slots: lock files <queue dir>/slots/<k>, held with flock by a running job and released by the kernel
 // when its processes end, so a killed driver, a killed job or a reboot never leaks a slot.
 import { readFileSync } from 'node:fs';

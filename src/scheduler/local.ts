@@ -76,8 +76,13 @@ export class LocalScheduler implements Scheduler {
   }
 }
 
-/** Prints the record number of every queue record whose job dir ends in /$2 ($1: the queue dir). */
-const LOCAL_FIND_SCRIPT = 'for d in "$1"/jobs/*/; do [ -r "$d/jobdir" ] || continue; j=$(cat "$d/jobdir"); [ "${j##*/}" = "$2" ] && basename "$d"; done; exit 0';
+/**
+ * Prints the record number of every queue record, published or still a draft (a submit its runner has not published
+ * yet), whose job dir ends in /$2 ($1: the queue dir). Drafts are listed first: one published meanwhile is then
+ * among the records listed after (a number found twice is one job).
+ */
+const LOCAL_FIND_SCRIPT = 'f() { for d in "$@"; do [ -r "$d/jobdir" ] || continue; j=$(cat "$d/jobdir"); [ "${j##*/}" = "$N" ] && basename "$d"; done; }; '
+  + 'N=$2; f "$1"/drafts/*/; f "$1"/jobs/*/; exit 0';
 
 function mapLocalState(raw: string): QueueStatus['state'] {
   switch (raw) {

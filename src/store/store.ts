@@ -88,7 +88,7 @@ export class JobStore {
    * `busyTimeoutMs`: how long a write waits for another writer (SQLite lock, or the lock dir on a network filesystem)
    * before failing with StoreLockedError. @default 15 s (SQLite), 60 s (lock dir)
    */
-  static open(projectRoot: string, opts: { networkFs?: boolean; busyTimeoutMs?: number } = {}): JobStore {
+  static open(projectRoot: string, opts: { networkFs?: boolean; busyTimeoutMs?: number; synchronous?: 'FULL' | 'NORMAL' } = {}): JobStore {
     mkdirSync(projectRoot, { recursive: true, mode: 0o700 });
     const path = join(projectRoot, STORE_FILE);
     const networkFs = opts.networkFs ?? (process.env.XPR_STORE_NETWORK_FS === '1' || isNetworkFilesystem(projectRoot));
@@ -97,7 +97,10 @@ export class JobStore {
     try {
       db = new Database(path, { timeout: timeouts.busyMs });
       db.pragma(networkFs ? 'journal_mode = DELETE' : 'journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // FULL: a committed claim or submission record survives an OS crash or power loss of the login node too (with
+      // NORMAL in WAL mode the last commits can be lost, and a lost claim can mean a second submission). Its cost is
+      // measured in test/bench/store-sync.bench.ts; `synchronous` exists for that comparison.
+      db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
       db.pragma('foreign_keys = ON');
     } catch (err) {
       const known = storeFailure(path, err, timeouts.busyMs);
@@ -166,6 +169,12 @@ export class JobStore {
    * `beforeInsert` runs inside the transaction just before the insert (e.g. to move a prepared stage dir in place);
    * if it throws, nothing is inserted.
    */
+  /** The durability of commits on this connection (SQLite `PRAGMA synchronous`: 'FULL' by default). */
+  durability(): string {
+    const v = this.#db.pragma('synchronous', { simple: true }) as number;
+    return ['OFF', 'NORMAL', 'FULL', 'EXTRA'][v] ?? String(v);
+  }
+
   claim(job: NewJob, beforeInsert?: () => void): { row: JobRow; attached: boolean } {
     return this.#write(() => {
       const existing = this.#findReusable(job.cacheKey);
@@ -228,12 +237,20 @@ export class JobStore {
    * Move a job to `to` if the state machine allows it from its current state; records an event.
    * Returns false (changing nothing) when the move is not legal, e.g. because another process got there first.
    */
-  transition(id: string, to: JobState, opts: { reason?: string | null; schedulerId?: string; force?: boolean } = {}): boolean {
+  /**
+   * `at`: when the change happened (s since epoch), if known better than "now" (the job's own marker files read after a
+   * driver was down): kept between the job's last event and now.
+   */
+  transition(id: string, to: JobState, opts: { reason?: string | null; schedulerId?: string; force?: boolean; at?: number } = {}): boolean {
     return this.#write(() => {
       const cur = this.#db.prepare('SELECT state FROM jobs WHERE id = ?').get(id) as { state: JobState } | undefined;
       if (!cur) throw new StoreError(`No job ${id} in ${this.path}`, this.path);
       if (!opts.force && !isLegalTransition(cur.state, to)) return false;
-      const t = now();
+      let t = now();
+      if (opts.at !== undefined) {
+        const last = (this.#db.prepare('SELECT MAX(at) AS at FROM events WHERE job_id = ?').get(id) as { at: number | null }).at ?? 0;
+        t = Math.min(t, Math.max(last, opts.at));
+      }
       // Bookkeeping states keep the reason of the outcome they record (a died job stays explained once processed).
       const keepReason = opts.reason === undefined && (to === 'processed' || to === 'cleaned');
       this.#db

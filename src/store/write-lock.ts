@@ -1,6 +1,8 @@
 // A lock file that serialises writers when the store lives on a network filesystem (no trustworthy fcntl locks).
-// mkdir is atomic over NFS; a lock whose holder died (same host) or that is older than the stale limit is broken.
-import { mkdirSync, rmSync, writeFileSync, readFileSync, statSync } from 'node:fs';
+// mkdir is atomic over NFS; a lock whose holder died (same host) or that is older than the stale limit is broken,
+// by one waiter at a time (breakStaleLock), so two waiters never both take it.
+import { mkdirSync, rmSync, writeFileSync, readFileSync, statSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,8 +17,9 @@ export function withLockDir<T>(lockDir: string, fn: () => T, timeoutMs = 60_000)
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const judged = lockOwner(lockDir);
       if (isStale(lockDir)) {
-        rmSync(lockDir, { recursive: true, force: true });
+        breakStaleLock(lockDir, judged);
         continue;
       }
       if (Date.now() > deadline) {
@@ -56,4 +59,42 @@ export function isStale(lockDir: string): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+const BREAK_STALE_MS = 30_000;
+
+/**
+ * Remove the lock dir if it is still the stale lock a waiter judged (held by `judged`, and stale). Breakers take turns
+ * (a `.break` dir made with mkdir), and re-check under it: a lock another waiter broke and took meanwhile is left
+ * alone. The lock is renamed away before it is removed, so nobody sees a half-removed lock. Returns whether it broke it.
+ */
+export function breakStaleLock(lockDir: string, judged: string | null): boolean {
+  const turn = `${lockDir}.break`;
+  try {
+    mkdirSync(turn);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // A breaker that died inside its turn (its turn lasts milliseconds): its turn is taken back by renaming it away.
+    try {
+      if (Date.now() - statSync(turn).mtimeMs > BREAK_STALE_MS) removeByRename(turn);
+    } catch { /* gone meanwhile */ }
+    return false;
+  }
+  try {
+    if (lockOwner(lockDir) !== judged || !isStale(lockDir)) return false;
+    return removeByRename(lockDir);
+  } finally {
+    rmSync(turn, { recursive: true, force: true });
+  }
+}
+
+function removeByRename(dir: string): boolean {
+  const away = `${dir}.stale-${randomBytes(6).toString('hex')}`;
+  try {
+    renameSync(dir, away);
+  } catch {
+    return false;
+  }
+  rmSync(away, { recursive: true, force: true });
+  return true;
 }

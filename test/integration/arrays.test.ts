@@ -88,11 +88,12 @@ for (const [sys, kind, first] of [['slurm_ssh', 'slurm', 0], ['sge_ssh', 'sge', 
       const run = autoparallelize(slow, range(6), {
         context: ctx, args: [4000], remoteInfo: info(sys, { resubmit_killed_jobs: true }), ...silent,
       });
-      // Wait until every chunk has its task id, then kill the task of the second chunk (only that task).
+      // Wait until every chunk has its task id and the second chunk's task runs, then kill that task (only it).
+      // Judged by state, not time: Grid Engine lets a task qdel'd while still being transferred run on to exit 0.
       let victim: { id: string; schedulerId: string } | undefined;
-      for (let i = 0; i < 200 && !victim; i++) {
+      for (let i = 0; i < 600 && !victim; i++) {
         const rows = ctx.store.list();
-        if (rows.length === 3 && rows.every((r) => r.schedulerId)) {
+        if (rows.length === 3 && rows.every((r) => r.schedulerId) && rows.find((x) => x.name.startsWith('arr_chunk_1'))?.state === 'running') {
           const r = rows.find((x) => x.name.startsWith('arr_chunk_1'))!;
           victim = { id: r.id, schedulerId: r.schedulerId! };
         } else await sleep(100);

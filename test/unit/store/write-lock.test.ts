@@ -1,10 +1,10 @@
 // The writer lock dir of network-filesystem stores: held while writing, broken when its holder is gone, and never
 // removed by a writer that no longer owns it.
 import test from 'ava';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { withLockDir, isStale, lockOwner } from '../../../src/store/write-lock.ts';
+import { withLockDir, isStale, lockOwner, breakStaleLock } from '../../../src/store/write-lock.ts';
 
 const lockDir = (): string => join(mkdtempSync(join(tmpdir(), 'xpr-lock-')), 'store.writelock');
 
@@ -37,4 +37,20 @@ test("a writer whose lock was broken meanwhile does not remove the next holder's
   });
   t.true(existsSync(dir), 'the other writer still holds its lock');
   t.is(lockOwner(dir), 'otherhost 42');
+});
+
+test('two waiters that judged the same lock stale: the second does not break the lock the first took meanwhile', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'xpr-lock-race-'));
+  const lock = join(dir, 'store.lock');
+  mkdirSync(lock);
+  writeFileSync(join(lock, 'owner'), `${hostname()} 2147483646\n`); // a writer that is gone
+  const judged = lockOwner(lock);
+  t.true(isStale(lock));
+  // Waiter A breaks it and takes the lock; waiter B, which judged it stale before, tries to break it after.
+  t.true(breakStaleLock(lock, judged), 'A breaks the stale lock');
+  mkdirSync(lock);
+  writeFileSync(join(lock, 'owner'), `${hostname()} ${process.pid}\n`);
+  t.false(breakStaleLock(lock, judged), 'B leaves the lock A holds');
+  t.is(lockOwner(lock), `${hostname()} ${process.pid}`);
+  t.deepEqual(readdirSync(dir).sort(), ['store.lock'], 'no break turn or renamed lock left behind');
 });
