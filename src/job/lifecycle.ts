@@ -93,6 +93,7 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
   for (const job of jobs) {
     const existing = ctx.store.findReusable(job.cacheKey);
     if (existing) {
+      if (job.itemKeys) ctx.store.recordJobItems(existing.id, job.itemKeys);
       started.push({ row: existing, attached: true, differences: differences(existing, job, startHash) });
       continue;
     }
@@ -207,6 +208,7 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
         },
       },
       () => renameSync(tmpDir, finalDir),
+      job.itemKeys,
     );
     if (claimed.attached) rmSync(tmpDir, { recursive: true, force: true });
     return { row: claimed.row, attached: claimed.attached, differences: claimed.attached ? differences(claimed.row, job, p.startHash) : [] };
