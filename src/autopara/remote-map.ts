@@ -5,7 +5,7 @@
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
 import type { JobRow, JobState } from '../store/index.ts';
-import { prepareJob, startJobs, JobDiedError, JobFailedError, type XprContext } from '../job/index.ts';
+import { prepareJob, startJobs, JobDiedError, JobFailedError, type XprContext, type StartOptions } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { RemoteInfo } from './remote-info.ts';
@@ -156,15 +156,20 @@ async function startChunks(
       else if (old?.state === 'died') ctx.store.transition(old.id, 'processed', { reason: `died: ${old.reason ?? 'unknown'}` });
     }
   }
-  const started = await startJobs(ctx, prepared, {
+  const started = await startJobs(ctx, prepared, chunkStartOptions(info, resources));
+  return started.map((s, c) => ({ indexes: groups[c]!, jobId: s.row.id }));
+}
+
+/** How a call's chunk jobs are started. */
+export function chunkStartOptions(info: RemoteInfo, resources: ResourcesInput): StartOptions {
+  return {
     system: info.sys_name,
     resources,
     headerExtra: info.header_extra,
     exactFit: info.exact_fit,
     partialNode: info.partial_node,
     ...(info.job_array !== undefined ? { arrays: info.job_array } : {}),
-  });
-  return started.map((s, c) => ({ indexes: groups[c]!, jobId: s.row.id }));
+  };
 }
 
 export interface GatherOptions {

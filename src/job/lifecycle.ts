@@ -87,7 +87,7 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
   const envHeaderExtra = parseEnvHeaderExtra(ctx.env.EXPYRE_HEADER_EXTRA);
   const [session, runner] = await Promise.all([ctx.session(system.name), bundleRunner()]);
   lap('session and runner ready');
-  const startHash = canonicalHash({ system: system.name, resources: opts.resources, headerExtra, exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false });
+  const startHash = startHashOf(system.name, opts);
 
   const started: StartedJob[] = [];
   for (const job of jobs) {
@@ -218,7 +218,13 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
   }
 }
 
-function differences(row: JobRow, job: PreparedJob, startHash: string): string[] {
+/** Hash of where and how jobs are started (system, resources, header_extra, fit options), kept in each job's details. */
+export function startHashOf(systemName: string, opts: StartOptions): string {
+  return canonicalHash({ system: systemName, resources: opts.resources, headerExtra: opts.headerExtra ?? [], exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false });
+}
+
+/** What of a job's settings that is not in its cache key (env vars, commands, output files, system/resources) differs from `job`. */
+export function differences(row: JobRow, job: PreparedJob, startHash: string): string[] {
   const out: string[] = [];
   const d = row.details as { envVars?: unknown; preCmds?: unknown; postCmds?: unknown; outputFiles?: unknown; startHash?: string };
   if (row.envHash !== job.envHash) {
