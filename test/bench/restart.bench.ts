@@ -6,7 +6,8 @@
 // Needs the test cluster for Slurm: `. /tmp/xpr-cluster/env.sh`, then
 //   node --import tsx test/bench/restart.bench.ts [n=12] [kills=3] [max chunk=3] [systems=slurm_ssh,q]
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -47,7 +48,10 @@ async function scenario(system: string): Promise<Record<string, number | string>
   const slurm = system !== 'q';
   const p = slurm ? clusterProject(benchCluster()) : makeProject({ systems: queue });
   const tag = newTag();
-  const ledger = join(p.dir, 'ledger.txt');
+  // The cluster's user runs the jobs: the ledger lives in a dir it can write to.
+  const ledgerDir = mkdtempSync(join(tmpdir(), 'xpr-ledger-'));
+  chmodSync(ledgerDir, 0o777);
+  const ledger = join(ledgerDir, 'ledger.txt');
   const ms = 1000;
   let from = Math.min(2, Math.floor(n / 4));
   let to = n - from;

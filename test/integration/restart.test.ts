@@ -4,7 +4,8 @@
 // items ran under other env_vars says so; `recompute`, `xpr rm --items/--call` and `xpr gc --items` compute again.
 import test from 'ava';
 import { spawn, execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -26,6 +27,13 @@ function runDriver(p: TestProject, args: Array<string | number>): { child: Retur
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   return { child, done: new Promise((res) => child.on('close', () => res(out))) };
+}
+
+// A ledger path the cluster's user (running the jobs) can append to and this process can read.
+function sharedLedger(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'xpr-ledger-'));
+  chmodSync(dir, 0o777);
+  return join(dir, 'ledger.txt');
 }
 
 // Op runs per item, from the ledger.
@@ -55,7 +63,7 @@ function results(out: string): Map<number, string> {
 
 // Run over items 0..5 with 2 per job, kill the driver once an item has finished, rerun over -1..6 with 3 per job.
 async function rechunkAfterKill(t: import('ava').ExecutionContext, p: TestProject, system: string, ms: number): Promise<void> {
-  const ledger = join(p.dir, 'ledger.txt');
+  const ledger = sharedLedger();
   const first = runDriver(p, [system, 0, 6, 2, ledger, ms]);
   for (let i = 0; i < 1200 && (ledgerCounts(ledger).size === 0 || storeCount(p, 'SELECT COUNT(*) AS n FROM jobs') < 3); i++) await sleep(100);
   t.true(ledgerCounts(ledger).size > 0, 'an item finished before the kill');
