@@ -3,8 +3,8 @@
 // built-in local queue and on Slurm over ssh; the local pool resumes from the items it stored; a call whose cached
 // items ran under other env_vars says so; `recompute`, `xpr rm --items/--call` and `xpr gc --items` compute again.
 import test from 'ava';
-import { spawn, execFile } from 'node:child_process';
-import { existsSync, readFileSync, mkdtempSync, chmodSync } from 'node:fs';
+import { spawn, execFile, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -200,4 +200,29 @@ test('xpr rm --call KEY --items and xpr gc --items drop item results (not with -
   const gc = await xpr(p, ['gc', '--older-than', '1s', '--items', '--yes']);
   t.regex(gc.out, /and 3 item result\(s\)/, gc.out);
   t.is(storeCount(p, 'SELECT COUNT(*) AS n FROM item_results'), 0);
+});
+
+test('a chunk job run again (queue requeue/rerun) skips the items already recorded in its job dir, after a torn last line', async (t) => {
+  const p = makeProject({ systems: queue });
+  const ledger = join(p.dir, 'ledger.txt');
+  const ctx = p.context();
+  try {
+    await autoparallelize(ledgered, [1, 2, 3], { context: ctx, args: [ledger, 10], remoteInfo: info({ num_inputs_per_queued_job: 3 }), ...silent });
+    const [row] = ctx.store.list();
+    const items = join(row!.runDir, '_xpr_items.jsonl');
+    const lines = readFileSync(items, 'utf8').split('\n').filter(Boolean);
+    t.is(lines.length, 3);
+    // What a job killed while writing its second record leaves: one whole record and a torn one.
+    writeFileSync(items, `${lines[0]}\n${lines[1]!.slice(0, 10)}`);
+    const script = readFileSync(join(row!.runDir, row!.details.scriptName as string), 'utf8');
+    const runner = /\S*_code\/[^\s'"]+\.mjs/.exec(script.replace(/'/g, ''))![0];
+    const ran = spawnSync(process.execPath, [runner, row!.runDir], { cwd: row!.runDir, encoding: 'utf8' });
+    t.is(ran.status, 0, ran.stderr);
+    t.deepEqual(Object.fromEntries(ledgerCounts(ledger)), { 1: 1, 2: 2, 3: 2 }, 'item 1 was not run again');
+    const again = readFileSync(items, 'utf8').split('\n').filter(Boolean);
+    t.is(again.length, 3, 'one record per item, the torn line cut off');
+    t.deepEqual(again.map((l) => (JSON.parse(l) as { v: { i: number } }).v?.i ?? JSON.parse(l).i).sort(), [0, 1, 2]);
+  } finally {
+    await ctx.close();
+  }
 });
