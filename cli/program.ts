@@ -97,6 +97,8 @@ export function buildProgram(): Command {
     'xpr rm -s failed -c --yes', 'xpr rm -n "relax.*" --older-than 7d -c --dry-run',
   ])
     .option('-c, --clean', 'also delete the local stage dirs and the job dirs on the system')
+    .option('--items', 'also drop the item results (autoparallelize cache) these jobs produced, or with --call the call\'s item results')
+    .option('--call <key>', 'select the jobs of this autoparallelize call (its callKey); with --items also drop its item results and record')
     .option('-y, --yes', 'do not ask')
     .option('--dry-run', 'only list what would be removed')
     .action(async (o) => (await import('./commands/rm.ts')).rm(o));
@@ -105,6 +107,7 @@ export function buildProgram(): Command {
     'xpr gc --older-than 30d --dry-run', 'xpr gc --older-than 7d --yes',
   ])
     .requiredOption('--older-than <age>', 'unchanged for longer than AGE (30m, 2h, 7d, 1w)', parseAge)
+    .option('--items', 'also drop item results (autoparallelize cache) stored longer than AGE ago')
     .option('-y, --yes', 'do not ask')
     .option('--dry-run', 'only list what would be deleted')
     .action(async (o) => (await import('./commands/gc.ts')).gc(o));

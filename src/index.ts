@@ -12,6 +12,7 @@ export {
   type SyncReport, type SyncChange, type RemoveReport, type DryRunOptions, type DryRunScript, type DoctorCheck, type LogChunk, type LogName,
 } from './job/index.ts';
 export { cancelUnended, type CancelReport } from './job/gc.ts';
+export { callSelection, jobsItemKeys, oldItemKeys, type ItemSelection } from './autopara/cache-control.ts';
 export { ConfigError, UnknownSystemError } from './config/errors.ts';
 export { ResourceSpecError, NoPartitionFitsError } from './resources/errors.ts';
 export { UncodableValueError, CodecFormatError } from './codec/index.ts';

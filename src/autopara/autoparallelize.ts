@@ -2,7 +2,9 @@
 // (or options.remoteInfo) routes the call to a system, in queued jobs of chunks — cached per item, resumable.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { locateOp, bundleModule } from '../bundle/index.ts';
+import { locateOp, bundleModule, type CodeBundle } from '../bundle/index.ts';
+import { encode, decode } from '../codec/index.ts';
+import { warnSettingDifferences } from './settings-diff.ts';
 import { collectInputFiles, defaultContext, type XprContext } from '../job/index.ts';
 import { callerStack } from './stack.ts';
 import { resolveRemoteInfo } from './expyre-info.ts';
@@ -64,6 +66,9 @@ export interface AutoparallelizeBaseOptions {
    * `wait: false` the events come from `collect()` (its own onProgress, else this one). */
   onProgress?: (event: AutoparaProgressEvent) => void;
   context?: XprContext;
+  /** Compute items again although results are stored: `true` for every item, or a predicate choosing items. Their
+   * stored results (and ended jobs) are dropped first; jobs of earlier runs still computing them are waited for. */
+  recompute?: boolean | ((item: never, index: number) => boolean);
 }
 
 /** Options of autoparallelize for an op taking extra arguments A. */
@@ -137,14 +142,15 @@ async function run<R>(
   if (options.wait === false && !remote) throw new AutoparaOptionError('wait: false needs a remote call (remoteInfo or a WFL_EXPYRE_INFO entry); this call runs locally');
   const outputs = options.outputs === undefined ? null : resolve(ctx.cwd, options.outputs);
   const ref = await locateOp(op, ctx.cwd);
-  const bundle = remote !== null || outputs !== null ? await bundleModule(ref) : null;
+  const bundle = remote !== null || outputs !== null ? await bundleModule(ref) : ctx.env.XPR_JOB_ID ? null : await localBundle(ref, ctx);
   const inputFiles = remote ? (await collectInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
   const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
 
+  const recompute = recomputeKeys(options.recompute, inputs, keys?.itemKeys ?? []);
   const prior = outputs && keys ? readOutputs(outputs, keys.callKey, inputs.length) : null;
   const about: EventBase = { op: ref.exportName, where: remote ? 'remote' : 'local', callKey: keys?.callKey ?? null, total: inputs.length };
-  if (prior && prior.failures.length === 0) {
+  if (prior && prior.failures.length === 0 && recompute.size === 0) {
     ctx.logger.info(`${outputs} already holds this call's ${inputs.length} results: nothing to do`);
     const results = asResults<R>(prior);
     if (options.wait === false) return doneHandle(keys!.callKey, results);
@@ -155,14 +161,16 @@ async function run<R>(
   if (prior) ctx.logger.info(`${outputs} holds ${prior.failures.length} failed item(s) of this call: running them again`);
   let outcome: Outcome;
   if (!remote) {
-    const redo = prior ? prior.failures.map((f) => f.index) : inputs.map((_, i) => i);
+    const wanted = (i: number): boolean => !prior || prior.failures.some((f) => f.index === i) || recompute.has(keys?.itemKeys[i] ?? '');
+    const redo = inputs.map((_, i) => i).filter(wanted);
     const kept = inputs.length - redo.length;
     const initial = { items: { done: kept, failed: 0, cached: kept }, jobs: noJobs() };
     outcome = await withProgress(ctx, about, options, initial, (emitter) =>
-      runLocal(ref.modulePath, ref.exportName, inputs, redo, prior?.results, extraArgs, batchSize, options, ctx, emitter));
+      runLocal(ref.modulePath, ref.exportName, inputs, redo, prior?.results, extraArgs, batchSize, options, ctx, emitter, keys?.itemKeys ?? null, recompute));
   } else {
     const call: RemoteCall = { op: bundle!, inputs, extraArgs, batchSize, info: remote, cwd: ctx.cwd };
-    const record = await submitRemote(ctx, call, keys!, { ignoreFailed, outputs });
+    const record = await submitRemote(ctx, call, keys!, { ignoreFailed, outputs, recompute });
+    await warnSettingDifferences(ctx, call, record);
     if (options.wait === false) return makeHandle<R>(ctx, record, call, options.onProgress);
     outcome = await withProgress(ctx, about, options, undefined, (emitter) =>
       gatherRemote(ctx, record, { signal: options.signal, onCounts: (c) => emitter.update(c), resubmit: { call, enabled: remote.resubmit_killed_jobs } }));
@@ -190,34 +198,74 @@ async function withProgress<T>(
 }
 
 // Run the items at `indexes` in the local pool; the others keep their `previous` result (from a matching outputs file).
+// With item keys, items with a stored result are not run (unless in `recompute`), an item given twice runs once, and
+// each finished item is stored as its batch ends, so a killed run resumes where it stopped.
 async function runLocal(
   modulePath: string, exportName: string, inputs: readonly unknown[], indexes: number[], previous: readonly unknown[] | undefined,
   extraArgs: unknown[], batchSize: number, options: AutoparallelizeOptions, ctx: XprContext, progress: ProgressEmitter,
+  itemKeys: string[] | null, recompute: ReadonlySet<string>,
 ): Promise<Outcome> {
-  const cached = inputs.length - indexes.length;
+  const results = previous ? [...previous] : new Array<unknown>(inputs.length).fill(undefined);
+  if (recompute.size) ctx.store.deleteItemResults([...recompute]);
+  const stored = itemKeys ? ctx.store.getItemResults(indexes.map((i) => itemKeys[i]!)) : new Map();
+  const byKey = new Map<string, number[]>();
+  const run: number[] = [];
+  for (const i of indexes) {
+    const key = itemKeys?.[i] ?? String(i);
+    const hit = itemKeys ? stored.get(key) : undefined;
+    if (hit?.ok) results[i] = (decode(hit.payload) as { value: unknown }).value;
+    else if (byKey.has(key)) byKey.get(key)!.push(i);
+    else (byKey.set(key, [i]), run.push(i));
+  }
+  const cached = inputs.length - run.length;
   let done = cached;
   let failed = 0;
+  if (cached) progress.update({ items: { done, failed, cached }, jobs: noJobs() });
   const outcomes = await runPool({
     codeFile: modulePath,
     exportName,
-    items: indexes.map((i) => inputs[i]),
+    items: run.map((i) => inputs[i]),
     batchSize,
     numWorkers: options.numWorkers ?? defaultNumWorkers(ctx.env),
     extraArgs,
     signal: options.signal,
-    onBatchDone: (_first, batch) => {
+    onBatchDone: (first, batch) => {
       for (const o of batch) o.ok ? done++ : failed++;
+      if (itemKeys) {
+        ctx.store.putItemResults(batch.flatMap((o, k) => (o.ok ? [{ itemKey: itemKeys[run[first + k]!]!, jobId: LOCAL_POOL_JOB, ok: true, payload: encode({ value: o.value }) }] : [])));
+      }
       progress.update({ items: { done, failed, cached }, jobs: noJobs() });
     },
   });
-  const results = previous ? [...previous] : new Array<unknown>(inputs.length).fill(undefined);
   const failures: ItemFailure[] = [];
   outcomes.forEach((o, k) => {
-    const index = indexes[k]!;
-    if (o.ok) results[index] = o.value;
-    else failures.push({ index, jobId: null, error: o.error });
+    for (const index of byKey.get(itemKeys?.[run[k]!] ?? String(run[k]))!) {
+      if (o.ok) results[index] = o.value;
+      else failures.push({ index, jobId: null, error: o.error });
+    }
   });
-  return { results, failures };
+  return { results, failures: failures.sort((a, b) => a.index - b.index) };
+}
+
+/** The job id item results computed by the local pool are stored under (no job row has it). */
+export const LOCAL_POOL_JOB = 'local-pool';
+
+// The op's bundle, for the item keys of a local call; an op that cannot be bundled still runs, unremembered.
+async function localBundle(ref: Awaited<ReturnType<typeof locateOp>>, ctx: XprContext): Promise<CodeBundle | null> {
+  try {
+    return await bundleModule(ref);
+  } catch (err) {
+    ctx.logger.warn(`${ref.exportName}: finished items are not remembered, since the op cannot be bundled for its cache key: ${(err as Error).message.split('\n')[0]}`);
+    return null;
+  }
+}
+
+// The item keys chosen by the `recompute` option.
+function recomputeKeys(option: AutoparallelizeBaseOptions['recompute'], inputs: readonly unknown[], itemKeys: string[]): Set<string> {
+  if (option === undefined || option === false) return new Set();
+  if (option === true) return new Set(itemKeys);
+  if (typeof option !== 'function') throw new AutoparaOptionError(`recompute: expected true, false or a function (item, index) => boolean, got ${JSON.stringify(option)}`);
+  return new Set(itemKeys.filter((_, i) => (option as (item: unknown, index: number) => boolean)(inputs[i], i)));
 }
 
 function makeHandle<R>(ctx: XprContext, record: CallRecord, call: RemoteCall, onProgress: ProgressListener | undefined): AutoparaHandle<R> {

@@ -4,8 +4,8 @@
 // another process collect it.
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
-import type { JobRow } from '../store/index.ts';
-import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext } from '../job/index.ts';
+import type { JobRow, JobState } from '../store/index.ts';
+import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext, type StartOptions } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { RemoteInfo } from './remote-info.ts';
@@ -17,12 +17,12 @@ import type { ResourcesInput } from '../resources/types.ts';
 import { formatHMS, parseTimeS } from '../resources/units.ts';
 
 export interface Chunk {
-  /** Indexes into the call's inputs, in order. */
+  /** Per position in the job's chunk: the index of that item in the call's inputs, or -1 when the job (started by an
+   *  earlier run with other items or chunks) holds an item this call does not have. */
   indexes: number[];
   jobId: string;
 }
 
-/** What is stored per call (table `calls`), enough to wait for, assemble and deliver it from any process. */
 export interface CallRecord {
   version: 2;
   callKey: string;
@@ -49,18 +49,43 @@ export interface RemoteCall {
 const MAX_RESUBMITS = 2;
 const ENDED = ['succeeded', 'failed', 'died', 'cancelled', 'processed'];
 
-// Chunk the items that have no cached result into jobs and start them all in one batch. Saves and returns the call record.
+/** States of a job that will produce (or has produced) its items' results: a rerun waits for it instead of chunking them. */
+const LIVE_OR_NEW: readonly JobState[] = ['created', 'staged', 'submitted', 'queued', 'running'];
+/** Ended jobs whose item records may not be in the item cache yet (their driver was killed before collecting them). */
+const UNCOLLECTED: readonly JobState[] = ['succeeded', 'died'];
+
+// Items are the unit of restart: an item with a stored result is not run again; one held by a job that an earlier run
+// (any chunking, any item list) started and that is still live is waited for and collected from that job; ended jobs
+// nobody collected are collected now. Only the other items are chunked into new jobs, started in one batch.
+// `recompute`: item keys whose stored results (and ended jobs) are ignored and dropped. Saves and returns the call record.
 export async function submitRemote(
-  ctx: XprContext, call: RemoteCall, keys: { callKey: string; itemKeys: string[] }, opts: { ignoreFailed: boolean; outputs: string | null },
+  ctx: XprContext, call: RemoteCall, keys: { callKey: string; itemKeys: string[] },
+  opts: { ignoreFailed: boolean; outputs: string | null; recompute?: ReadonlySet<string> },
 ): Promise<CallRecord> {
-  const cached = ctx.store.getItemResults(keys.itemKeys);
-  const missing = keys.itemKeys.map((k, i) => (cached.get(k)?.ok ? -1 : i)).filter((i) => i >= 0);
-  const chunks = await startChunks(ctx, call, missing, 0, call.info.resources);
+  const recompute = opts.recompute ?? new Set<string>();
+  backfillJobItems(ctx, keys.callKey);
+  const firstIndex = new Map<string, number>();
+  keys.itemKeys.forEach((k, i) => firstIndex.has(k) || firstIndex.set(k, i));
+  const missingKeys = (): string[] => {
+    const cached = ctx.store.getItemResults([...firstIndex.keys()]);
+    return [...firstIndex.keys()].filter((k) => !cached.get(k)?.ok || recompute.has(k));
+  };
+  // Ended jobs of earlier runs that hold wanted items: their records go into the item cache (recomputed ones then dropped).
+  const ended = new Set([...ctx.store.jobsHoldingItems(missingKeys(), UNCOLLECTED).values()].flat());
+  for (const row of ctx.store.list({ ids: [...ended] })) collectOrphan(ctx, row);
+  if (recompute.size) ctx.store.deleteItemResults([...recompute]);
+  const missing = missingKeys();
+  const holders = ctx.store.jobsHoldingItems(missing, LIVE_OR_NEW);
+  const adopted = [...new Set(missing.flatMap((k) => holders.get(k)?.slice(0, 1) ?? []))];
+  const adoptedChunks: Chunk[] = adopted.map((jobId) => ({ jobId, indexes: ctx.store.jobItemKeys(jobId).map((k) => firstIndex.get(k) ?? -1) }));
+  const fresh = missing.filter((k) => !holders.has(k)).map((k) => firstIndex.get(k)!).sort((a, b) => a - b);
+  if (adopted.length) ctx.logger.info(`${missing.length - fresh.length} item(s) are already being computed by ${adopted.length} job(s) of an earlier run: waiting for them`);
+  const chunks = await startChunks(ctx, call, fresh, 0, call.info.resources, keys.itemKeys, recompute.size > 0);
   const record: CallRecord = {
     version: 2,
     callKey: keys.callKey,
     itemKeys: keys.itemKeys,
-    chunks,
+    chunks: [...adoptedChunks, ...chunks],
     timeoutS: call.info.timeout,
     checkIntervalS: call.info.check_interval,
     ignoreFailed: opts.ignoreFailed,
@@ -70,7 +95,34 @@ export async function submitRemote(
   return record;
 }
 
-async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, resources: ResourcesInput): Promise<Chunk[]> {
+// Jobs listed by an earlier record of this call but claimed before item keys were recorded: record them from the chunks.
+function backfillJobItems(ctx: XprContext, callKey: string): void {
+  const old = ctx.store.getCall(callKey) as unknown as CallRecord | undefined;
+  if (old?.version !== 2) return;
+  for (const c of old.chunks) {
+    if (c.indexes.every((i) => i >= 0) && ctx.store.jobItemKeys(c.jobId).length === 0 && ctx.store.get(c.jobId)) {
+      ctx.store.recordJobItems(c.jobId, c.indexes.map((i) => old.itemKeys[i]!));
+    }
+  }
+}
+
+// Put the good item records of an ended job that no driver collected into the item cache, and mark it processed.
+function collectOrphan(ctx: XprContext, row: JobRow): void {
+  const keys = ctx.store.jobItemKeys(row.id);
+  let records: ReturnType<typeof readItemRecords> = [];
+  try {
+    records = readItemRecords(row.stageDir);
+  } catch (err) {
+    ctx.logger.warn(`job ${row.id}: its item records cannot be read, its items are computed again: ${(err as Error).message}`);
+  }
+  ctx.store.putItemResults(records.flatMap((rec) => (rec.ok && keys[rec.i] !== undefined ? [{ itemKey: keys[rec.i]!, jobId: row.id, ok: true, payload: encode({ value: rec.value }) }] : [])));
+  if (row.state === 'succeeded') ctx.store.transition(row.id, 'processed');
+  else if (row.state === 'died') ctx.store.transition(row.id, 'processed', { reason: `died: ${row.reason ?? 'unknown'}` });
+}
+
+async function startChunks(
+  ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, resources: ResourcesInput, itemKeys: readonly string[], recompute = false,
+): Promise<Chunk[]> {
   if (indexes.length === 0) return [];
   const size = itemsPerJob(call.info, call.batchSize);
   const groups: number[][] = [];
@@ -93,18 +145,31 @@ async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[],
         outputFiles: info.output_files,
         hashIgnore: info.hash_ignore,
         cwd: call.cwd,
-      }),
+      }).then((p) => ({ ...p, itemKeys: g.map((i) => itemKeys[i]!) })),
     ),
   );
-  const started = await startJobs(ctx, prepared, {
+  // Recomputing: an ended job with exactly a chunk's items is not attached to (a live one is: it computes them now).
+  if (recompute) {
+    for (const p of prepared) {
+      const old = ctx.store.findReusable(p.cacheKey);
+      if (old?.state === 'succeeded') ctx.store.transition(old.id, 'processed');
+      else if (old?.state === 'died') ctx.store.transition(old.id, 'processed', { reason: `died: ${old.reason ?? 'unknown'}` });
+    }
+  }
+  const started = await startJobs(ctx, prepared, chunkStartOptions(info, resources));
+  return started.map((s, c) => ({ indexes: groups[c]!, jobId: s.row.id }));
+}
+
+/** How a call's chunk jobs are started. */
+export function chunkStartOptions(info: RemoteInfo, resources: ResourcesInput): StartOptions {
+  return {
     system: info.sys_name,
     resources,
     headerExtra: info.header_extra,
     exactFit: info.exact_fit,
     partialNode: info.partial_node,
     ...(info.job_array !== undefined ? { arrays: info.job_array } : {}),
-  });
-  return started.map((s, c) => ({ indexes: groups[c]!, jobId: s.row.id }));
+  };
 }
 
 export interface GatherOptions {
@@ -122,6 +187,8 @@ const HARVEST_RETRIES = 5;
 export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: GatherOptions = {}): Promise<{ results: unknown[]; failures: ItemFailure[] }> {
   const failures = new Map<number, ItemFailure>();
   const harvested = new Set<string>();
+  const byKey = new Map<string, number[]>();
+  record.itemKeys.forEach((k, i) => byKey.set(k, [...(byKey.get(k) ?? []), i]));
   const initial = ctx.store.getItemResults(record.itemKeys);
   const done = new Set(record.itemKeys.flatMap((k, i) => (initial.get(k)?.ok ? [i] : [])));
   // Cached: results there before waiting began for items no job of the call was started for.
@@ -139,7 +206,7 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
         const chunk = byId.get(row.id);
         if (!chunk || harvested.has(row.id) || !ENDED.includes(row.state)) continue;
         try {
-          for (const i of harvestJob(ctx, row, chunk, record.itemKeys, failures)) done.add(i);
+          for (const i of harvestJob(ctx, row, chunk, record.itemKeys, byKey, failures)) done.add(i);
           harvested.add(row.id);
         } catch (err) {
           if (!harvestError) ctx.logger.warn(`could not store the results of job ${row.id} (${(err as Error).message}); trying again`);
@@ -198,7 +265,7 @@ async function resubmitDied(
   ctx.logger.info(`resubmitting ${retry.length} item(s) of ${died.length} died job(s) with max_time ${formatHMS(maxTimeS)} (attempt ${round + 1} of ${MAX_RESUBMITS})`);
   let fresh: Chunk[];
   try {
-    fresh = await startChunks(ctx, resubmit.call, retry, round + 1, { ...info.resources, max_time: maxTimeS });
+    fresh = await startChunks(ctx, resubmit.call, retry, round + 1, { ...info.resources, max_time: maxTimeS }, record.itemKeys);
   } catch (error) {
     ctx.logger.warn(`resubmitting ${retry.length} item(s) failed, reporting them as died: ${(error as Error).message}`);
     return [];
@@ -254,9 +321,14 @@ async function waitAll(
   report();
 }
 
-// Store the item results of an ended job, record its failures, and mark it processed (so it is never reused).
-// Returns the indexes of the items it stored results for.
-function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string[], failures: Map<number, ItemFailure>): number[] {
+// Store the item results of an ended job (all of its items, also those of other calls), record the failures of this
+// call's items, and mark it processed (so it is never reused). Returns the indexes of this call's items it stored.
+function harvestJob(
+  ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string[], byKey: Map<string, number[]>, failures: Map<number, ItemFailure>,
+): number[] {
+  const recorded = ctx.store.jobItemKeys(row.id);
+  const jobKeys = recorded.length ? recorded : chunk.indexes.map((i) => itemKeys[i] ?? '');
+  const indexesAt = (pos: number): number[] => byKey.get(jobKeys[pos] ?? '') ?? [];
   const seen = new Set<number>();
   let records: ReturnType<typeof readItemRecords>;
   try {
@@ -264,30 +336,32 @@ function harvestJob(ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string
   } catch (err) {
     // A damaged records file fails this chunk's items (the error names the file and line), not the whole call.
     records = [];
-    chunk.indexes.forEach((index, pos) => {
+    jobKeys.forEach((_, pos) => {
       seen.add(pos);
-      failures.set(index, { index, jobId: row.id, error: err as Error });
+      for (const index of indexesAt(pos)) failures.set(index, { index, jobId: row.id, error: err as Error });
     });
   }
   const ok: Array<{ itemKey: string; jobId: string; ok: boolean; payload: string }> = [];
   const okIndexes: number[] = [];
   for (const rec of records) {
-    const index = chunk.indexes[rec.i];
-    if (index === undefined) continue;
+    const key = jobKeys[rec.i];
+    if (key === undefined || key === '') continue;
     seen.add(rec.i);
     if (rec.ok) {
-      ok.push({ itemKey: itemKeys[index]!, jobId: row.id, ok: true, payload: encode({ value: rec.value }) });
-      okIndexes.push(index);
-      failures.delete(index);
+      ok.push({ itemKey: key, jobId: row.id, ok: true, payload: encode({ value: rec.value }) });
+      for (const index of indexesAt(rec.i)) {
+        okIndexes.push(index);
+        failures.delete(index);
+      }
     } else {
-      failures.set(index, { index, jobId: row.id, error: rec.error instanceof Error ? rec.error : new Error(String(rec.error)) });
+      for (const index of indexesAt(rec.i)) failures.set(index, { index, jobId: row.id, error: rec.error instanceof Error ? rec.error : new Error(String(rec.error)) });
     }
   }
   ctx.store.putItemResults(ok);
-  const missing = chunk.indexes.map((index, pos) => ({ index, pos })).filter((x) => !seen.has(x.pos));
+  const missing = jobKeys.flatMap((_, pos) => (seen.has(pos) ? [] : indexesAt(pos)));
   if (missing.length) {
     const error = jobLevelError(row);
-    for (const { index } of missing) failures.set(index, { index, jobId: row.id, error });
+    for (const index of missing) if (!okIndexes.includes(index)) failures.set(index, { index, jobId: row.id, error });
   }
   if (row.state === 'succeeded') ctx.store.transition(row.id, 'processed');
   else if (row.state === 'died') ctx.store.transition(row.id, 'processed', { reason: `died: ${row.reason ?? 'unknown'}` });

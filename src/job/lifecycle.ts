@@ -88,12 +88,13 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
   const envHeaderExtra = parseEnvHeaderExtra(ctx.env.EXPYRE_HEADER_EXTRA);
   const [session, runner] = await Promise.all([ctx.session(system.name), bundleRunner()]);
   lap('session and runner ready');
-  const startHash = canonicalHash({ system: system.name, resources: opts.resources, headerExtra, exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false });
+  const startHash = startHashOf(system.name, opts);
 
   const started: StartedJob[] = [];
   for (const job of jobs) {
     const existing = ctx.store.findReusable(job.cacheKey);
     if (existing) {
+      if (job.itemKeys) ctx.store.recordJobItems(existing.id, job.itemKeys);
       started.push({ row: existing, attached: true, differences: differences(existing, job, startHash) });
       continue;
     }
@@ -208,6 +209,7 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
         },
       },
       () => renameSync(tmpDir, finalDir),
+      job.itemKeys,
     );
     if (claimed.attached) rmSync(tmpDir, { recursive: true, force: true });
     return { row: claimed.row, attached: claimed.attached, differences: claimed.attached ? differences(claimed.row, job, p.startHash) : [] };
@@ -217,7 +219,13 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
   }
 }
 
-function differences(row: JobRow, job: PreparedJob, startHash: string): string[] {
+/** Hash of where and how jobs are started (system, resources, header_extra, fit options), kept in each job's details. */
+export function startHashOf(systemName: string, opts: StartOptions): string {
+  return canonicalHash({ system: systemName, resources: opts.resources, headerExtra: opts.headerExtra ?? [], exactFit: opts.exactFit ?? true, partialNode: opts.partialNode ?? false });
+}
+
+/** What of a job's settings that is not in its cache key (env vars, commands, output files, system/resources) differs from `job`. */
+export function differences(row: JobRow, job: PreparedJob, startHash: string): string[] {
   const out: string[] = [];
   const d = row.details as { envVars?: unknown; preCmds?: unknown; postCmds?: unknown; outputFiles?: unknown; startHash?: string };
   if (row.envHash !== job.envHash) {

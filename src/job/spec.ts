@@ -70,6 +70,8 @@ export interface PreparedJob {
    *  changing an array afterwards cannot make the job differ from its key); moved into the job dir when it starts. */
   spooled: { args: string; items: string | null } | null;
   itemCount: number;
+  /** Map mode: the item cache keys of the chunk's items (set by autoparallelize), recorded in the store when the job is claimed. */
+  itemKeys?: readonly string[];
   batchSize: number;
   inputFiles: InputFile[];
   outputFiles: string[];

@@ -1,6 +1,6 @@
 // The program that runs inside a job on the compute node: decode inputs, run the op, write results atomically.
 // Bundled into one ESM file (bundle/runner-bundle.ts); needs only Node.js. Usage: node runner.mjs <job dir>
-import { readFileSync, renameSync, appendFileSync } from 'node:fs';
+import { readFileSync, renameSync, appendFileSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
@@ -54,24 +54,53 @@ async function runCall(jobDir: string, op: Op, args: unknown[]): Promise<void> {
 
 // Map mode: run the op over the chunk with the pool (WFL_NUM_PYTHON_SUBPROCESSES workers, default one per core of
 // the node), appending one record per item as each batch finishes, so a killed job keeps what it finished.
+// Items that already have a record (a requeued or rerun job: Slurm requeue, PBS `-r y`) are not run again.
 async function runMap(jobDir: string, spec: RunnerSpec, items: unknown[], extraArgs: unknown[]): Promise<void> {
   const file = join(jobDir, JobFiles.items);
-  await runPool({
+  const done = keepRecordedItems(file);
+  const todo = items.map((_, i) => i).filter((i) => !done.has(i));
+  if (todo.length) await runPool({
     codeFile: resolve(jobDir, spec.codeFile),
     exportName: spec.exportName,
-    items,
+    items: todo.map((i) => items[i]),
     batchSize: Math.max(1, spec.batchSize ?? 1),
     numWorkers: workersFromEnv(process.env),
     extraArgs,
     workerScript: import.meta.url,
     onBatchDone: (first: number, outcomes: ItemOutcome[]) => {
-      const lines = outcomes.map((o, k) =>
-        o.ok ? encodeLine({ i: first + k, ok: true, value: o.value }) : encodeLine({ i: first + k, ok: false, error: decode(encodeError(o.error)) }),
-      );
+      const lines = outcomes.map((o, k) => {
+        const i = todo[first + k]!;
+        return o.ok ? encodeLine({ i, ok: true, value: o.value }) : encodeLine({ i, ok: false, error: decode(encodeError(o.error)) });
+      });
       appendFileSync(file, lines.join('\n') + '\n');
     },
   });
   writeAtomic(join(jobDir, JobFiles.result), encodeChunks({ value: items.length }, 'result'));
+}
+
+// The positions already recorded in the items file of an earlier run of this job. A torn last line (that run was
+// killed mid-write) is cut off, so new records start on a line of their own.
+function keepRecordedItems(file: string): Set<number> {
+  const done = new Set<number>();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return done;
+  }
+  let kept = 0;
+  for (let start = 0, end = text.indexOf('\n'); end >= 0; start = end + 1, end = text.indexOf('\n', start)) {
+    try {
+      const rec = decode(text.slice(start, end)) as { i?: unknown };
+      if (typeof rec.i !== 'number') break;
+      done.add(rec.i);
+      kept = end + 1;
+    } catch {
+      break;
+    }
+  }
+  if (kept < text.length) truncateSync(file, Buffer.byteLength(text.slice(0, kept)));
+  return done;
 }
 
 // Workers inside a job: WFL_NUM_PYTHON_SUBPROCESSES (or XPR_NUM_WORKERS) if set, else the cores per node.

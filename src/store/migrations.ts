@@ -51,4 +51,14 @@ export const MIGRATIONS: readonly string[] = [
      created_at REAL NOT NULL,
      updated_at REAL NOT NULL
    );`,
+  // 3: the item keys of each map job, recorded when it is claimed, so a rerun with any chunking finds the job that
+  //    holds an item (items are the unit of restart)
+  `CREATE TABLE job_items (
+     job_id   TEXT NOT NULL,
+     pos      INTEGER NOT NULL,
+     item_key TEXT NOT NULL,
+     PRIMARY KEY (job_id, pos)
+   );
+   CREATE INDEX job_items_key ON job_items (item_key);
+   CREATE INDEX item_results_job ON item_results (job_id);`,
 ];

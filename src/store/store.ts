@@ -163,23 +163,25 @@ export class JobStore {
     return (this.#db.prepare("SELECT value FROM meta WHERE key = 'project_id'").get() as { value: string }).value;
   }
 
-  /**
-   * Attach to the newest reusable job with this cache key, or insert `job` in state `created`.
-   * One BEGIN IMMEDIATE transaction, so two processes never both create a job for the same key.
-   * `beforeInsert` runs inside the transaction just before the insert (e.g. to move a prepared stage dir in place);
-   * if it throws, nothing is inserted.
-   */
   /** The durability of commits on this connection (SQLite `PRAGMA synchronous`: 'FULL' by default). */
   durability(): string {
     const v = this.#db.pragma('synchronous', { simple: true }) as number;
     return ['OFF', 'NORMAL', 'FULL', 'EXTRA'][v] ?? String(v);
   }
 
-  claim(job: NewJob, beforeInsert?: () => void): { row: JobRow; attached: boolean } {
+  /**
+   * Attach to the newest reusable job with this cache key, or insert `job` in state `created`.
+   * One BEGIN IMMEDIATE transaction, so two processes never both create a job for the same key.
+   * `beforeInsert` runs inside the transaction just before the insert (e.g. to move a prepared stage dir in place);
+   * if it throws, nothing is inserted.
+   */
+  claim(job: NewJob, beforeInsert?: () => void, itemKeys?: readonly string[]): { row: JobRow; attached: boolean } {
     return this.#write(() => {
       const existing = this.#findReusable(job.cacheKey);
-      if (existing) return { row: existing, attached: true };
+      // Same cache key, same items: a job claimed before item keys were recorded gets them now.
+      if (existing) return (itemKeys && this.#recordJobItems(existing.id, itemKeys), { row: existing, attached: true });
       beforeInsert?.();
+      if (itemKeys) this.#recordJobItems(job.id, itemKeys);
       const t = now();
       this.#db
         .prepare(
@@ -190,6 +192,41 @@ export class JobStore {
       this.#db.prepare('INSERT INTO events (job_id, at, from_state, to_state, detail) VALUES (?, ?, NULL, ?, NULL)').run(job.id, t, 'created');
       return { row: this.get(job.id)!, attached: false };
     });
+  }
+
+  /** Record the item keys of a map job (by position in its chunk); positions already recorded are kept. */
+  recordJobItems(jobId: string, itemKeys: readonly string[]): void {
+    if (itemKeys.length) this.#write(() => this.#recordJobItems(jobId, itemKeys));
+  }
+
+  #recordJobItems(jobId: string, itemKeys: readonly string[]): void {
+    const stmt = this.#db.prepare('INSERT OR IGNORE INTO job_items (job_id, pos, item_key) VALUES (?, ?, ?)');
+    itemKeys.forEach((k, pos) => stmt.run(jobId, pos, k));
+  }
+
+  /** The item keys of a map job, by position in its chunk (empty for call jobs and jobs claimed before they were recorded). */
+  jobItemKeys(jobId: string): string[] {
+    const rows = this.#read(() => this.#db.prepare('SELECT item_key FROM job_items WHERE job_id = ? ORDER BY pos').all(jobId)) as Array<{ item_key: string }>;
+    return rows.map((r) => r.item_key);
+  }
+
+  /** For each item key, the ids of the jobs in `states` that hold it, newest first (one read transaction). */
+  jobsHoldingItems(itemKeys: readonly string[], states: readonly JobState[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    if (states.length === 0) return out;
+    this.#read(() => {
+      const stmt = this.#db.prepare(
+        `SELECT j.id FROM job_items i JOIN jobs j ON j.id = i.job_id WHERE i.item_key = ? AND j.state IN (${states.map(() => '?').join(', ')})
+         ORDER BY j.created_at DESC, j.rowid DESC`,
+      );
+      this.#db.transaction(() => {
+        for (const key of itemKeys) {
+          const ids = (stmt.all(key, ...states) as Array<{ id: string }>).map((r) => r.id);
+          if (ids.length) out.set(key, [...new Set(ids)]);
+        }
+      })();
+    });
+    return out;
   }
 
   // The newest job with this cache key in a state that is reused (created … succeeded, died), if any.
@@ -295,6 +332,7 @@ export class JobStore {
       let n = 0;
       for (const id of ids) {
         this.#db.prepare('DELETE FROM events WHERE job_id = ?').run(id);
+        this.#db.prepare('DELETE FROM job_items WHERE job_id = ?').run(id);
         n += this.#db.prepare('DELETE FROM jobs WHERE id = ?').run(id).changes;
       }
       return n;
@@ -326,6 +364,45 @@ export class JobStore {
       const t = now();
       for (const r of results) stmt.run(r.itemKey, r.jobId, r.ok ? 1 : 0, r.payload, t);
     });
+  }
+
+  /**
+   * Stored item results matching every given condition: produced by one of `jobIds`, under one of `itemKeys`, stored
+   * before `before` (seconds since the epoch). Only keys, producing job and time (no payloads).
+   */
+  listItemResults(filter: { jobIds?: readonly string[]; itemKeys?: readonly string[]; before?: number } = {}): Array<{ itemKey: string; jobId: string; ok: boolean; createdAt: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.jobIds) {
+      where.push(`job_id IN (${filter.jobIds.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...filter.jobIds);
+    }
+    if (filter.itemKeys) {
+      where.push(`item_key IN (${filter.itemKeys.map(() => '?').join(', ') || 'NULL'})`);
+      params.push(...filter.itemKeys);
+    }
+    if (filter.before !== undefined) {
+      where.push('created_at < ?');
+      params.push(filter.before);
+    }
+    const sql = `SELECT item_key, job_id, ok, created_at FROM item_results${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at`;
+    const rows = this.#read(() => this.#db.prepare(sql).all(...params)) as Array<{ item_key: string; job_id: string; ok: number; created_at: number }>;
+    return rows.map((r) => ({ itemKey: r.item_key, jobId: r.job_id, ok: r.ok === 1, createdAt: r.created_at }));
+  }
+
+  /** Forget the stored results of these items (the next call computes them again). Returns how many were deleted. */
+  deleteItemResults(itemKeys: readonly string[]): number {
+    if (itemKeys.length === 0) return 0;
+    return this.#write(() => {
+      const stmt = this.#db.prepare('DELETE FROM item_results WHERE item_key = ?');
+      let n = 0;
+      for (const k of itemKeys) n += stmt.run(k).changes;
+      return n;
+    });
+  }
+
+  deleteCall(callKey: string): boolean {
+    return this.#write(() => this.#db.prepare('DELETE FROM calls WHERE call_key = ?').run(callKey).changes > 0);
   }
 
   /** Save (or replace) an autoparallelize call's record: its item keys and which job holds which items. */

@@ -65,6 +65,9 @@ test('a schema-1 store opens with the current code: every row survives and the s
   t.true(s.claim({ id: 'x', cacheKey: 'k1', name: 'add', system: 'local', stageDir: 's', runDir: 'r', outputDir: 'o', envHash: 'e', details: {} }).attached);
   s.putCall('c1', { chunks: [] });
   t.deepEqual(s.getCall('c1'), { chunks: [] });
+  s.recordJobItems('relax_bbbb_0002', ['i1', 'i2', 'i3']);
+  t.deepEqual(s.jobItemKeys('relax_bbbb_0002'), ['i1', 'i2', 'i3'], 'migration 3: item keys of a job recorded');
+  t.deepEqual([...s.jobsHoldingItems(['i2'], ['died']).entries()], [['i2', ['relax_bbbb_0002']]]);
   s.close();
 
   const fresh = root();
