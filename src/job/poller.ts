@@ -10,6 +10,7 @@ import { JobAbandonedError, JobFileError, JobRemovedError, JobWaitTimeoutError, 
 import { MIN_POLL_MS, nextPollDelayMs, typicalRunMs } from './poll-schedule.ts';
 import { isHeld, jobsInQueue } from './throttle.ts';
 import { adoptUnstaged, submitHeld } from './lifecycle.ts';
+import { recordEndUsage } from './usage-record.ts';
 
 export interface WaitOptions {
   /** Give up waiting (locally) after this many seconds; the jobs are left alone. @default no limit */
@@ -294,6 +295,9 @@ export class Poller {
             // One job's copy problem (disk full, permissions) must not stall every other job of this system.
             else this.#ctx.logger.warn(`job ${row.id}: could not copy its output files to ${row.outputDir} (${(err as Error).message}); they are in ${row.stageDir}`);
           }
+        }
+        if (ENDED_STATES.includes(final)) {
+          reason = recordEndUsage(store, row, this.#session.system.scheduler, q, files?.exitCode, final, reason).reason;
         }
         store.transition(row.id, final, { reason });
       });
