@@ -5,6 +5,7 @@ import { ENDED_STATES } from '../../src/store/index.ts';
 import { withContext } from './shared.ts';
 import { selectJobs, type FilterOptions } from './select.ts';
 import { localTime, makeTable, paintState, shortDuration, useColor } from './format.ts';
+import { formatBytes, usageOf, type JobUsage } from '../../src/job/usage.ts';
 
 export interface LsOptions extends FilterOptions {
   json?: boolean;
@@ -28,6 +29,8 @@ export interface LsRecord {
   numCores: number | null;
   stageDir: string;
   runDir: string;
+  /** Resource usage once the job ended (null before, or when nothing measured it). */
+  usage: JobUsage | null;
 }
 
 // How long a job ran: from running (or submitted, if running was never seen) to its end, or to now while live.
@@ -46,6 +49,7 @@ export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000)
     createdAt: row.createdAt, updatedAt: row.updatedAt, ageS: Math.max(0, nowS - row.createdAt),
     durationS: durationOf(row, store.events(row.id), nowS),
     partition: fit?.partition ?? null, numCores: fit?.numCores ?? null, stageDir: row.stageDir, runDir: row.runDir,
+    usage: usageOf(row.details),
   };
 }
 
@@ -53,6 +57,16 @@ function statusText(r: LsRecord, colour: boolean, width: number | null): string 
   const reason = r.reason ?? '';
   const shown = width !== null && reason.length > width ? `${reason.slice(0, width - 1)}…` : reason;
   return paintState(r.state as JobRow['state'], colour) + (shown ? ` (${shown})` : '');
+}
+
+// elapsed, CPU efficiency (CPU time / (elapsed x cores)) and peak memory, for `ls -l`.
+export function usageCells(u: JobUsage | null): [string, string, string] {
+  if (!u) return ['-', '-', '-'];
+  return [
+    u.elapsed_s === null ? '-' : shortDuration(u.elapsed_s),
+    u.cpu_efficiency === null ? '-' : `${Math.round(u.cpu_efficiency * 100)}%`,
+    formatBytes(u.max_rss_bytes),
+  ];
 }
 
 // Print the selected jobs.
@@ -71,10 +85,10 @@ export function ls(o: LsOptions): Promise<void> {
     }
     const colour = useColor();
     const head = ['id', 'name', 'system', 'status', 'queue id', 'age', 'duration'];
-    const table = makeTable(o.long ? [...head, 'partition', 'cores', 'created', 'changed', 'stage dir'] : head, colour);
+    const table = makeTable(o.long ? [...head, 'partition', 'cores', 'elapsed', 'cpu eff', 'peak mem', 'created', 'changed', 'stage dir'] : head, colour);
     for (const r of records) {
       const cells = [r.id, r.name, r.system, statusText(r, colour, o.long ? null : 40), r.schedulerId ?? '-', shortDuration(r.ageS), r.durationS === null ? '-' : shortDuration(r.durationS)];
-      table.push(o.long ? [...cells, r.partition ?? '-', r.numCores === null ? '-' : String(r.numCores), localTime(r.createdAt), localTime(r.updatedAt), r.stageDir] : cells);
+      table.push(o.long ? [...cells, r.partition ?? '-', r.numCores === null ? '-' : String(r.numCores), ...usageCells(r.usage), localTime(r.createdAt), localTime(r.updatedAt), r.stageDir] : cells);
     }
     process.stdout.write(`${table.toString()}\n${records.length} job(s) in ${store.path}\n`);
   });
