@@ -92,10 +92,18 @@ export function mergeUsage(
     return null;
   };
   const elapsed = pick(q?.elapsed_s, runner?.elapsed_s);
-  const cpu = pick(q?.cpu_s, runner?.cpu_s);
-  // A job killed on its limit is sampled at or over it by the queue; the runner's own peak may be higher still.
-  const rss = q?.max_rss_bytes !== undefined && runner ? Math.max(q.max_rss_bytes, runner.max_rss_bytes) : pick(q?.max_rss_bytes, runner?.max_rss_bytes);
-  if (q?.max_rss_bytes !== undefined) usedQueue = true;
+  // CPU and peak memory: the larger figure. The queue's covers child processes too, but sacct's TotalCPU of a job
+  // whose batch step is not yet accounted reads 0; the queue samples memory, the runner's own peak may be higher.
+  const larger = (qv: number | undefined, rv: number | undefined): number | null => {
+    if (qv !== undefined && rv !== undefined) {
+      usedQueue = true;
+      if (rv > qv) usedRunner = true;
+      return Math.max(qv, rv);
+    }
+    return pick(qv, rv);
+  };
+  const cpu = larger(q?.cpu_s, runner?.cpu_s);
+  const rss = larger(q?.max_rss_bytes, runner?.max_rss_bytes);
   const cores = q?.cores ?? runner?.cores ?? fitCores;
   const usage: JobUsage = {
     elapsed_s: elapsed, cpu_s: cpu, cores, cpu_efficiency: cpuEfficiency(cpu, elapsed, cores), max_rss_bytes: rss,

@@ -28,8 +28,13 @@ async function measure(t: ExecutionContext, ctx: XprContext, system: string): Pr
   const busy = usage('busyLoop');
   const idle = usage('sleepFor');
   t.log(system, JSON.stringify({ mem, busy, idle }));
+  // The peak includes Node's own ~50 MiB (the sleeping job's peak, same run): 200 MiB held reads ~250 MiB, right at
+  // +25 % of 200 MiB; what the job holds beyond the runtime is judged against the ±25 %.
   const rss = mem.max_rss_bytes ?? 0;
-  t.true(rss >= 0.75 * 200 * MIB && rss <= 1.25 * 200 * MIB, `peak ${(rss / MIB).toFixed(1)} MiB for 200 MiB held (${mem.source})`);
+  const runtime = idle.max_rss_bytes ?? 0;
+  t.log(`${system}: peak ${(rss / MIB).toFixed(1)} MiB for 200 MiB held; runtime alone ${(runtime / MIB).toFixed(1)} MiB`);
+  t.true(rss - runtime >= 0.75 * 200 * MIB && rss - runtime <= 1.25 * 200 * MIB, `peak ${(rss / MIB).toFixed(1)} MiB - runtime ${(runtime / MIB).toFixed(1)} MiB for 200 MiB held (${mem.source})`);
+  t.true(rss <= 1.25 * (200 * MIB + runtime), 'the peak is no more than 25 % over what was held plus the runtime');
   t.true((busy.cpu_efficiency ?? 0) > 0.8, `busy loop efficiency ${busy.cpu_efficiency} (${busy.source})`);
   t.true((idle.cpu_efficiency ?? 1) < 0.2, `sleeping efficiency ${idle.cpu_efficiency} (${idle.source})`);
   t.is(busy.cores, 1);
