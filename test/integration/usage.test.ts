@@ -2,6 +2,8 @@
 // a job holding 200 MiB, CPU efficiency of a busy and a sleeping job; and a Slurm job over its memory limit dies
 // OUT_OF_MEMORY and, with resubmit_killed_jobs, comes back with 1.5x the memory and succeeds.
 import test, { type ExecutionContext } from 'ava';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runJob, autoparallelize, JobDiedError, type XprContext } from '../../src/index.ts';
 import { usageOf, type JobUsage } from '../../src/job/usage.ts';
 import { holdMemory, busyLoop, sleepFor, holdEach } from '../fixtures/ops/usage.ts';
@@ -99,4 +101,28 @@ test('sge_ssh: h_vmem is an address-space limit: Node fails to allocate inside t
   } finally {
     await ctx.close();
   }
+});
+
+const xpr = fileURLToPath(new URL('../../cli/xpr.mjs', import.meta.url));
+const cli = (args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> => new Promise((resolve, reject) => {
+  execFile(process.execPath, [xpr, ...args], { cwd, env }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+});
+
+test('local: xpr show has a usage section, ls -l shows elapsed, cpu efficiency and peak memory, --json has usage', async (t) => {
+  const p = makeProject();
+  const ctx = p.context();
+  await runJob({ op: holdMemory, args: [100, 500], system: 'local', resources: { num_cores: 1, max_time: '5m' }, partialNode: true, context: ctx });
+  const [row] = ctx.store.list();
+  await ctx.close();
+  const [rec] = (await cli(['ls', '--json'], p.dir, p.env)).trim().split('\n').map((l) => JSON.parse(l) as { usage: JobUsage });
+  t.like(rec!.usage, { cores: 1, source: 'runner' });
+  t.true(rec!.usage.max_rss_bytes! > 100 * MIB);
+  t.true(rec!.usage.cpu_efficiency! > 0 && rec!.usage.cpu_efficiency! < 1.5);
+  const long = await cli(['ls', '-l'], p.dir, p.env);
+  t.regex(long, /elapsed\s+cpu eff\s+peak mem/);
+  t.regex(long, /\d+%\s+1\d\d MiB/);
+  const show = await cli(['show', row!.id], p.dir, p.env);
+  t.regex(show, /usage:\n {2}elapsed: .*\n {2}cpu time: .* s\n {2}cores: {10}1\n {2}cpu efficiency: \d+%.*\n {2}peak memory: {4}1\d\d MiB\n {2}measured by: {4}runner/);
+  const json = JSON.parse(await cli(['show', row!.id, '--json'], p.dir, p.env)) as { usage: JobUsage };
+  t.deepEqual(json.usage, rec!.usage);
 });
