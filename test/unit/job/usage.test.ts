@@ -4,7 +4,9 @@ import { SgeScheduler } from '../../../src/scheduler/sge.ts';
 import { pbsUsage } from '../../../src/scheduler/pbs.ts';
 import { mergeUsage, parseRunnerUsage, parseSlurmDuration, parseSlurmMem, measureRunnerUsage } from '../../../src/job/usage.ts';
 import { outOfMemoryReason } from '../../../src/job/decide.ts';
-import { asWrapped, captured } from '../scheduler/_helpers.ts';
+import { asWrapped, captured, fit, partition, spec } from '../scheduler/_helpers.ts';
+import { resubmitMemKb, resubmitResources } from '../../../src/autopara/resubmit.ts';
+import { findPartition, normalizeResources } from '../../../src/resources/resources.ts';
 
 function need(name: string): string {
   const c = captured(name);
@@ -67,4 +69,21 @@ test('merge: the queue wins where it has figures, the runner fills the rest; eff
   t.is(parseSlurmDuration('1-02:03:04'), 93784);
   t.is(parseSlurmDuration('00:01.746'), 1.746);
   t.deepEqual(parseSlurmMem('2000Mc'), { bytes: 2000 * 1024 ** 2, per: 'cpu' });
+});
+
+test('memory for a job resubmitted after OUT_OF_MEMORY: 1.5x when a partition takes it, else the same; given as max_mem_tot', (t) => {
+  t.is(resubmitMemKb(150 * 1024, (kb) => kb <= 1024 * 1024), 225 * 1024);
+  t.is(resubmitMemKb(800 * 1024, (kb) => kb <= 1024 * 1024), 800 * 1024, 'no partition takes 1.2 GiB: same memory');
+  t.is(resubmitMemKb(2048 * 1024, (kb) => kb <= 1024 * 1024), null);
+  const info = { resources: { max_time: '1h', num_cores: 2, max_mem_per_core: '100m' } } as unknown as Parameters<typeof resubmitResources>[0];
+  t.deepEqual(resubmitResources(info, 5400, 300 * 1024), { max_time: 5400, num_cores: 2, max_mem_tot: 300 * 1024 });
+  t.deepEqual(resubmitResources(info, 5400), { max_time: 5400, num_cores: 2, max_mem_per_core: '100m' });
+});
+
+test('Slurm asks for the requested memory per node (--mem, MiB); no line when none is requested', (t) => {
+  const slurm = new SlurmScheduler();
+  t.true(slurm.renderScript(spec({ fit: fit({ memPerNodeKb: 150 * 1024 }) })).includes('#SBATCH --mem=150M\n'));
+  t.false(slurm.renderScript(spec()).includes('--mem'));
+  const placed = findPartition(normalizeResources({ max_time: 60, num_cores: 2, max_mem_per_core: '1g' }, 'r'), [partition({ numCores: 4, maxMemKb: null })], { exactFit: false, partialNode: true }, 's');
+  t.is(placed.memPerNodeKb, 2 * 1024 * 1024);
 });
