@@ -4,6 +4,7 @@ import { localTime, paintState, shortDuration } from './format.ts';
 import type { JobRow } from '../../src/store/index.ts';
 import type { LsRecord } from './ls.ts';
 import { UsageError } from './errors.ts';
+import { formatBytes } from '../../src/job/usage.ts';
 
 export interface LsColumn {
   header: string;
@@ -29,6 +30,9 @@ export const LS_COLUMNS: Record<string, LsColumn> = {
   duration: { header: 'duration', cell: (r) => (r.durationS === null ? '-' : shortDuration(r.durationS)) },
   partition: { header: 'partition', cell: (r) => r.partition ?? '-' },
   cores: { header: 'cores', cell: (r) => (r.numCores === null ? '-' : String(r.numCores)) },
+  elapsed: { header: 'elapsed', cell: (r) => (r.usage?.elapsed_s == null ? '-' : shortDuration(r.usage.elapsed_s)) },
+  cpu_eff: { header: 'cpu eff', cell: (r) => (r.usage?.cpu_efficiency == null ? '-' : `${Math.round(r.usage.cpu_efficiency * 100)}%`) },
+  peak_mem: { header: 'peak mem', cell: (r) => (r.usage ? formatBytes(r.usage.max_rss_bytes) : '-') },
   created: { header: 'created', cell: (r) => localTime(r.createdAt) },
   changed: { header: 'changed', cell: (r) => localTime(r.updatedAt) },
   stage_dir: { header: 'stage dir', cell: (r) => r.stageDir },
@@ -36,7 +40,7 @@ export const LS_COLUMNS: Record<string, LsColumn> = {
 };
 
 export const DEFAULT_COLUMNS = ['id', 'name', 'system', 'status', 'queue_id', 'age', 'duration'];
-export const LONG_COLUMNS = [...DEFAULT_COLUMNS, 'partition', 'cores', 'created', 'changed', 'stage_dir'];
+export const LONG_COLUMNS = [...DEFAULT_COLUMNS, 'partition', 'cores', 'elapsed', 'cpu_eff', 'peak_mem', 'created', 'changed', 'stage_dir'];
 
 // The columns of a --format value ("id,state,age"; spaces and "-" for "_" allowed); an unknown or empty one is a
 // UsageError listing the valid names.

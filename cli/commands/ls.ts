@@ -8,6 +8,7 @@ import { selectJobs, type FilterOptions } from './select.ts';
 import { makeTable, useColor } from './format.ts';
 import { DEFAULT_COLUMNS, LONG_COLUMNS, LS_COLUMNS, parseColumns } from './ls-columns.ts';
 import { watchLoop } from './watch.ts';
+import { usageOf, type JobUsage } from '../../src/job/usage.ts';
 
 export interface LsOptions extends FilterOptions {
   json?: boolean;
@@ -35,6 +36,8 @@ export interface LsRecord {
   numCores: number | null;
   stageDir: string;
   runDir: string;
+  /** Resource usage once the job ended (null before, or when nothing measured it). */
+  usage: JobUsage | null;
 }
 
 // How long a job ran: from running (or submitted, if running was never seen) to its end, or to now while live.
@@ -53,6 +56,7 @@ export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000)
     createdAt: row.createdAt, updatedAt: row.updatedAt, ageS: Math.max(0, nowS - row.createdAt),
     durationS: durationOf(row, store.events(row.id), nowS),
     partition: fit?.partition ?? null, numCores: fit?.numCores ?? null, stageDir: row.stageDir, runDir: row.runDir,
+    usage: usageOf(row.details),
   };
 }
 

@@ -6,7 +6,8 @@ import { outcomeOf } from '../../src/index.ts';
 import { ENDED_STATES, type JobRow } from '../../src/store/index.ts';
 import { withContext } from './shared.ts';
 import { NoSuchJobError } from './errors.ts';
-import { localTime, paint, paintState, useColor } from './format.ts';
+import { localTime, paint, paintState, shortDuration, useColor } from './format.ts';
+import { formatBytes, usageOf, type JobUsage } from '../../src/job/usage.ts';
 
 // How a job ended, as text (null while it has not, or when it succeeded).
 function endingOf(row: JobRow): string | null {
@@ -26,6 +27,20 @@ function scriptOf(row: JobRow): { path: string; text: string | null } {
   return { path, text: name && existsSync(path) ? readFileSync(path, 'utf8') : null };
 }
 
+// The usage section: what the job used, and who measured it.
+function usageLines(u: JobUsage | null): string[] {
+  if (!u) return ['  (not measured: the job has not ended, or ended before xpr recorded usage)'];
+  const pct = (x: number | null): string => (x === null ? '-' : `${Math.round(x * 100)}%`);
+  return [
+    `  elapsed:        ${u.elapsed_s === null ? '-' : `${shortDuration(u.elapsed_s)} (${u.elapsed_s} s)`}`,
+    `  cpu time:       ${u.cpu_s === null ? '-' : `${u.cpu_s} s`}`,
+    `  cores:          ${u.cores ?? '-'}`,
+    `  cpu efficiency: ${pct(u.cpu_efficiency)}  (cpu time / (elapsed x cores))`,
+    `  peak memory:    ${formatBytes(u.max_rss_bytes)}${u.req_mem_bytes ? ` of ${formatBytes(u.req_mem_bytes)} granted` : ''}`,
+    `  measured by:    ${u.source}`,
+  ];
+}
+
 // Print one job.
 export function show(id: string, o: { json?: boolean }): Promise<void> {
   return withContext((ctx) => {
@@ -35,7 +50,7 @@ export function show(id: string, o: { json?: boolean }): Promise<void> {
     const script = scriptOf(row);
     const error = endingOf(row);
     if (o.json) {
-      process.stdout.write(JSON.stringify({ ...row, events, script: script.text, scriptPath: script.path, error }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ ...row, events, script: script.text, scriptPath: script.path, error, usage: usageOf(row.details) }, null, 2) + '\n');
       return;
     }
     const c = useColor();
@@ -52,6 +67,8 @@ export function show(id: string, o: { json?: boolean }): Promise<void> {
       `${h('output dir:')} ${row.outputDir}`,
       h('history:'),
       ...events.map((e) => `  ${localTime(e.at)}  ${e.fromState ?? '-'} → ${paintState(e.toState, c)}${e.detail ? `  (${e.detail})` : ''}`),
+      h('usage:'),
+      ...usageLines(usageOf(row.details)),
       h('spec:'),
       ...JSON.stringify(row.details, null, 2).split('\n').map((l) => `  ${l}`),
       `${h('job script:')} ${script.path}`,

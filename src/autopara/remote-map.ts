@@ -12,9 +12,11 @@ import type { RemoteInfo } from './remote-info.ts';
 import { itemsPerJob } from './remote-info.ts';
 import type { ItemFailure } from './failures.ts';
 import { countJobs, type ProgressSnapshot } from './progress-events.ts';
-import { resubmitMaxTimeS, fitsSystem } from './resubmit.ts';
+import { resubmitMaxTimeS, resubmitMemKb, resubmitResources, fitsSystem } from './resubmit.ts';
+import { usageOf } from '../job/usage.ts';
+import { requestedMemBytes } from '../job/usage-record.ts';
 import type { ResourcesInput } from '../resources/types.ts';
-import { formatHMS, parseTimeS } from '../resources/units.ts';
+import { formatHMS, formatMemKb, parseTimeS } from '../resources/units.ts';
 
 export interface Chunk {
   /** Per position in the job's chunk: the index of that item in the call's inputs, or -1 when the job (started by an
@@ -250,11 +252,25 @@ async function resubmitDied(
   const retry = [...new Set(died.flatMap((c) => c.indexes))].filter((i) => failures.has(i));
   if (!resubmit.enabled || retry.length === 0 || round >= MAX_RESUBMITS) return [];
   const { info } = resubmit.call;
-  const previousS = Math.max(0, ...died.map((c) => (ctx.store.get(c.jobId)?.details.fit as { maxTimeS?: number } | undefined)?.maxTimeS ?? 0));
+  const rows = died.map((c) => ctx.store.get(c.jobId)!).filter(Boolean);
+  const previousS = Math.max(0, ...rows.map((r) => (r.details.fit as { maxTimeS?: number } | undefined)?.maxTimeS ?? 0));
+  // Jobs killed for memory get 1.5x the memory they were granted (the queue's figure, else their own request);
+  // the others (TIMEOUT and the like) 1.5x the time.
+  const oom = rows.filter((r) => r.reason?.startsWith('died: OUT_OF_MEMORY'));
+  const previousMemKb = Math.max(0, ...oom.map((r) => Math.ceil((usageOf(r.details)?.req_mem_bytes ?? requestedMemBytes(r) ?? 0) / 1024)));
+  const moreTime = oom.length < rows.length;
   let maxTimeS: number | null = null;
+  let memKb: number | null = null;
   let why = `no partition of system "${info.sys_name}" takes their resources`;
   try {
-    maxTimeS = resubmitMaxTimeS(previousS, parseTimeS(info.resources.max_time, 'resources.max_time'), (s) => fitsSystem(ctx, info, s));
+    const originalS = parseTimeS(info.resources.max_time, 'resources.max_time');
+    if (previousMemKb > 0) {
+      memKb = resubmitMemKb(previousMemKb, (kb) => fitsSystem(ctx, info, moreTime ? previousS : previousS || originalS, kb));
+      if (memKb === null) memKb = previousMemKb;
+    }
+    maxTimeS = moreTime
+      ? resubmitMaxTimeS(previousS, originalS, (t) => fitsSystem(ctx, info, t, memKb))
+      : [previousS, originalS].find((t) => t > 0 && fitsSystem(ctx, info, t, memKb)) ?? null;
   } catch (error) {
     why = (error as Error).message;
   }
@@ -262,10 +278,15 @@ async function resubmitDied(
     ctx.logger.warn(`cannot resubmit ${retry.length} item(s) of ${died.length} died job(s), reporting them as died: ${why}`);
     return [];
   }
-  ctx.logger.info(`resubmitting ${retry.length} item(s) of ${died.length} died job(s) with max_time ${formatHMS(maxTimeS)} (attempt ${round + 1} of ${MAX_RESUBMITS})`);
+  const memNote = previousMemKb > 0
+    ? memKb! > previousMemKb
+      ? ` and memory ${formatMemKb(memKb!)} (1.5x the ${formatMemKb(previousMemKb)} of ${oom.length} job(s) killed OUT_OF_MEMORY)`
+      : ` and the same memory ${formatMemKb(previousMemKb)} (${oom.length} job(s) were killed OUT_OF_MEMORY, but no partition takes 1.5x)`
+    : '';
+  ctx.logger.info(`resubmitting ${retry.length} item(s) of ${died.length} died job(s) with max_time ${formatHMS(maxTimeS)}${memNote} (attempt ${round + 1} of ${MAX_RESUBMITS})`);
   let fresh: Chunk[];
   try {
-    fresh = await startChunks(ctx, resubmit.call, retry, round + 1, { ...info.resources, max_time: maxTimeS }, record.itemKeys);
+    fresh = await startChunks(ctx, resubmit.call, retry, round + 1, resubmitResources(info, maxTimeS, memKb), record.itemKeys);
   } catch (error) {
     ctx.logger.warn(`resubmitting ${retry.length} item(s) failed, reporting them as died: ${(error as Error).message}`);
     return [];

@@ -1,9 +1,10 @@
-// The max_time of resubmitted killed jobs (resubmit_killed_jobs): 1.5 x the time the died jobs had when a partition of
-// the system takes it, else that same time, else the RemoteInfo's own max_time; null when none fits (items stay died).
+// The max_time and memory of resubmitted killed jobs (resubmit_killed_jobs): 1.5 x the time the died jobs had (1.5 x
+// their memory for jobs killed OUT_OF_MEMORY) when a partition of the system takes it, else the same; null when none fits.
 import type { XprContext } from '../job/index.ts';
 import { normalizeResources, findPartition } from '../resources/resources.ts';
 import { NoPartitionFitsError, ResourceSpecError } from '../resources/errors.ts';
 import type { RemoteInfo } from './remote-info.ts';
+import type { ResourcesInput } from '../resources/types.ts';
 
 const GROWTH = 1.5;
 
@@ -13,10 +14,28 @@ export function resubmitMaxTimeS(previousS: number, originalS: number, fits: (ma
   return candidates.find((s) => fits(s)) ?? null;
 }
 
-// Whether some partition of the call's system takes the RemoteInfo's resources with max_time replaced by `maxTimeS`.
-export function fitsSystem(ctx: XprContext, info: RemoteInfo, maxTimeS: number): boolean {
+// The first of [ceil(1.5 x previous), previous] kB (positive ones) that `fits`, or null: the memory of jobs resubmitted
+// after being killed OUT_OF_MEMORY.
+export function resubmitMemKb(previousKb: number, fits: (memKb: number) => boolean): number | null {
+  const candidates = [Math.ceil(previousKb * GROWTH), previousKb].filter((k, i, all) => k > 0 && all.indexOf(k) === i);
+  return candidates.find((k) => fits(k)) ?? null;
+}
+
+// The RemoteInfo's resources with max_time replaced by `maxTimeS` and, given `memKb`, the memory by max_mem_tot = memKb.
+export function resubmitResources(info: RemoteInfo, maxTimeS: number, memKb?: number | null): ResourcesInput {
+  const out: ResourcesInput = { ...info.resources, max_time: maxTimeS };
+  if (memKb) {
+    delete out.max_mem_per_core;
+    out.max_mem_tot = memKb;
+  }
+  return out;
+}
+
+// Whether some partition of the call's system takes the RemoteInfo's resources with max_time replaced by `maxTimeS`
+// (and the memory by `memKb`, if given).
+export function fitsSystem(ctx: XprContext, info: RemoteInfo, maxTimeS: number, memKb?: number | null): boolean {
   try {
-    const resources = normalizeResources({ ...info.resources, max_time: maxTimeS }, 'resources');
+    const resources = normalizeResources(resubmitResources(info, maxTimeS, memKb), 'resources');
     findPartition(resources, ctx.system(info.sys_name).partitions, { exactFit: info.exact_fit, partialNode: info.partial_node }, info.sys_name);
     return true;
   } catch (error) {

@@ -3,6 +3,7 @@
 import type { JobState } from '../store/index.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
 import type { JobFileFlags } from './system-ops.ts';
+import { formatBytes, isKilledForMemory, isNodeOutOfMemory } from './usage.ts';
 
 export interface DecideInput {
   state: JobState;
@@ -64,4 +65,36 @@ function diedReason(queue: QueueStatus | undefined, files: JobFileFlags | undefi
   if (queue.reason) parts.push(`reason ${queue.reason}`);
   if (queue.exitCode !== undefined) parts.push(`exit code ${queue.exitCode}`);
   return `${parts.join(', ')}; no result was written`;
+}
+
+/**
+ * Killed for memory? (`OUT_OF_MEMORY`, which resubmit_killed_jobs answers with 1.5x the memory.) Asked for a job that
+ * died, once its logs and usage are in:
+ *  - the queue says so: Slurm's OUT_OF_MEMORY state (cgroup OOM kill), PBS Exit_status -26/-27;
+ *  - killed by SIGKILL (exit 137, Slurm ExitCode `0:9`) with a peak RSS of at least 95 % of the memory granted
+ *    (usage.ts isKilledForMemory). This is how a Slurm with JobAcctGatherParams=OverMemoryKill (the test cluster)
+ *    reports it: `FAILED 0:9`, the batch step `CANCELLED`, MaxRSS over ReqMem; and how SGE/PBS kills show;
+ *  - Node.js itself failed to get memory (its stderr says `JavaScript heap out of memory`, `Fatal process OOM`...):
+ *    an address-space limit such as SGE's h_vmem makes allocations fail inside the process instead of a kill.
+ * Returns the reason to record (starting `OUT_OF_MEMORY: `), or null.
+ */
+export function outOfMemoryReason(input: {
+  queue: QueueStatus | undefined;
+  fileExitCode: number | null | undefined;
+  maxRssBytes: number | null | undefined;
+  reqMemBytes: number | null | undefined;
+  stderrTail: string | null;
+  reason: string | null;
+}): string | null {
+  const { queue } = input;
+  const why = input.reason ? `; ${input.reason}` : '';
+  const peak = input.maxRssBytes ? `peak memory ${formatBytes(input.maxRssBytes)}` : 'peak memory unknown';
+  const granted = input.reqMemBytes ? ` of ${formatBytes(input.reqMemBytes)} granted` : '';
+  if (queue?.reason === 'OUT_OF_MEMORY') return `OUT_OF_MEMORY: the queue reports it (${peak}${granted})${why}`;
+  const exit = input.fileExitCode ?? queue?.exitCode;
+  if (isKilledForMemory(exit, input.maxRssBytes, input.reqMemBytes)) {
+    return `OUT_OF_MEMORY: killed by signal 9 (SIGKILL) at ${peak}${granted}${why}`;
+  }
+  if (isNodeOutOfMemory(input.stderrTail)) return `OUT_OF_MEMORY: Node.js could not allocate memory (see its stderr; ${peak}${granted})${why}`;
+  return null;
 }

@@ -195,7 +195,7 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
           exportName: job.bundle.exportName,
           codeFile: job.bundle.fileName,
           resources: p.resources,
-          fit: { partition: p.fit.partition.name, numNodes: p.fit.numNodes, numCores: p.fit.numCores, numCoresPerNode: p.fit.numCoresPerNode, maxTimeS: p.fit.maxTimeS },
+          fit: { partition: p.fit.partition.name, numNodes: p.fit.numNodes, numCores: p.fit.numCores, numCoresPerNode: p.fit.numCoresPerNode, maxTimeS: p.fit.maxTimeS, ...(p.fit.memPerNodeKb ? { memPerNodeKb: p.fit.memPerNodeKb } : {}) },
           startHash: p.startHash,
           outputFiles: job.outputFiles,
           envVars: job.envVars,

@@ -10,6 +10,7 @@ import { JobAbandonedError, JobFileError, JobRemovedError, JobWaitTimeoutError, 
 import { MIN_POLL_MS, nextPollDelayMs, typicalRunMs } from './poll-schedule.ts';
 import { isHeld, jobsInQueue } from './throttle.ts';
 import { adoptUnstaged, submitHeld } from './lifecycle.ts';
+import { recordEndUsage } from './usage-record.ts';
 
 export interface WaitOptions {
   /** Give up waiting (locally) after this many seconds; the jobs are left alone. @default no limit */
@@ -298,6 +299,7 @@ export class Poller {
         // Times from the job's own marker files (a driver that was down notices late): a job seen ended before it was
         // seen running gets its running event at its start time.
         const ended = ENDED_STATES.includes(final);
+        if (ended) reason = recordEndUsage(store, row, this.#session.system.scheduler, q, files?.exitCode, final, reason).reason;
         if (ended && files?.startedAtS && ['submitted', 'queued'].includes(row.state)) store.transition(row.id, 'running', { at: files.startedAtS });
         const at = (ended ? files?.exitedAtS : final === 'running' ? files?.startedAtS : null) ?? undefined;
         store.transition(row.id, final, { reason, at });

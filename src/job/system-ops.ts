@@ -403,7 +403,7 @@ set -- "\${xpr_args[@]}"
 {
 while [ $# -gt 0 ]; do
   xpr_id=$1; xpr_logs=$2; xpr_n=$3; shift 3
-  for f in ${JobFiles.result} ${JobFiles.error} ${JobFiles.items} ${JobFiles.exit}; do [ -e "$xpr_id/$f" ] && printf '%s\\0' "$xpr_id/$f"; done
+  for f in ${JobFiles.result} ${JobFiles.error} ${JobFiles.items} ${JobFiles.exit} ${JobFiles.usage}; do [ -e "$xpr_id/$f" ] && printf '%s\\0' "$xpr_id/$f"; done
   if [ "$xpr_logs" = 1 ]; then for f in ${JobFiles.stdout} ${JobFiles.stderr} ${JobFiles.schedStdout} ${JobFiles.schedStderr}; do [ -e "$xpr_id/$f" ] && printf '%s\\0' "$xpr_id/$f"; done; fi
   rm -f "$xpr_id/${JobFiles.refusedOutputs}"
   while [ "$xpr_n" -gt 0 ]; do

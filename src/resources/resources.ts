@@ -140,10 +140,10 @@ function place(resources: Resources, p: PartitionSpec, opts: FitOptions): Placem
       reasons.push(`needs ${count} cores, exact_fit requires a multiple of ${cpn} cores per node${hint}`);
     }
   }
-  if (resources.mem && p.maxMemKb !== null) {
-    const perNodeKb = resources.mem.kind === 'total'
-      ? Math.ceil(resources.mem.kb / numNodes)
-      : resources.mem.kb * coresPerNode;
+  const perNodeKb = !resources.mem ? null : resources.mem.kind === 'total'
+    ? Math.ceil(resources.mem.kb / numNodes)
+    : resources.mem.kb * coresPerNode;
+  if (resources.mem && perNodeKb !== null && p.maxMemKb !== null) {
     if (perNodeKb > p.maxMemKb) {
       const how = resources.mem.kind === 'total'
         ? `max_mem_tot over ${numNodes} node(s)`
@@ -152,7 +152,9 @@ function place(resources: Resources, p: PartitionSpec, opts: FitOptions): Placem
     }
   }
   if (reasons.length > 0) return { reasons };
-  return { fit: { partition: p, numNodes, numCores, numCoresPerNode: coresPerNode, maxTimeS: resources.maxTimeS }, wastedCores };
+  const fit: NodeFit = { partition: p, numNodes, numCores, numCoresPerNode: coresPerNode, maxTimeS: resources.maxTimeS };
+  if (perNodeKb !== null) fit.memPerNodeKb = perNodeKb;
+  return { fit, wastedCores };
 }
 
 // Pick the partition (and node count) for a request: every partition is tried in full, fewest wasted cores wins, ties by config order.

@@ -32,4 +32,7 @@ export interface NodeFit {
   numCores: number;
   numCoresPerNode: number;
   maxTimeS: number;
+  /** Memory per node the request asks for (max_mem_tot over the nodes, or max_mem_per_core x cores per node), kB;
+   *  absent or null when it asks for none. Slurm's default header requests it (`--mem`). */
+  memPerNodeKb?: number | null;
 }

@@ -1,12 +1,13 @@
 // The program that runs inside a job on the compute node: decode inputs, run the op, write results atomically.
 // Bundled into one ESM file (bundle/runner-bundle.ts); needs only Node.js. Usage: node runner.mjs <job dir>
-import { readFileSync, renameSync, appendFileSync, truncateSync } from 'node:fs';
+import { readFileSync, renameSync, appendFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { encode, encodeChunks, decode, decodeBytes, writeChunksSync } from '../codec/index.ts';
 import { runPool, poolWorkerMain, type ItemOutcome } from '../autopara/pool.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
+import { measureRunnerUsage } from '../job/usage.ts';
 
 // Entry point: run the job in the dir given as argv[2] (default: cwd). Exit code 0 = result written; the process
 // exits once the outcome is written.
@@ -33,9 +34,23 @@ export async function runnerMain(): Promise<void> {
     writeAtomic(join(jobDir, JobFiles.error), encodeChunks(decode(encodeError(err)), 'error'));
     process.exitCode = 1;
   }
+  writeUsage(jobDir);
   // The outcome is on disk: end now, so a timer or socket the op left open cannot hold the job (and its
   // post_cmds) until walltime. stdout and stderr are files here, so nothing written is lost.
   process.exit();
+}
+
+// Record the runner's own usage (wall, CPU of all threads, peak RSS) beside the outcome; a failure here is not the job's.
+function writeUsage(jobDir: string): void {
+  try {
+    const cores = Number(process.env.EXPYRE_NUM_CORES);
+    const usage = measureRunnerUsage(Number.isInteger(cores) && cores > 0 ? cores : null);
+    const path = join(jobDir, JobFiles.usage);
+    writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(usage) + '\n');
+    renameSync(`${path}.tmp-${process.pid}`, path);
+  } catch {
+    // usage is optional: the queue's accounting or nothing
+  }
 }
 
 type Op = (...args: unknown[]) => unknown;

@@ -92,7 +92,8 @@ run)
   # and it lets the next waiter in once it holds all the slots it needs. A record removed or ended (cancelled) while
   # waiting ends the wait: no runner outlives its record.
   exec {turn}>>"$qdir/turnstile" || exit 0
-  flock "$turn"
+  # Without a working flock no slot can ever be taken: the job ends with the reason instead of waiting forever.
+  if ! flock "$turn"; then write_atomic "$d/reason" "flock failed on $qdir/turnstile"; write_atomic "$d/exit" 1; exit 1; fi
   while :; do
     { [ -d "$d" ] && [ ! -e "$d/exit" ]; } || exit 0
     got=()

@@ -7,6 +7,7 @@ import {
   checkOutputFileName, checkSchedulerIds, describeSignal, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
+import { parsePbsDuration, parsePbsMem, type QueueUsage } from '../job/usage.ts';
 
 /** qstat's exit code when some asked-about job ids are unknown (PBSE_UNKJOBID 15001 mod 256): the rest is still reported. */
 const QSTAT_RC_UNKNOWN_JOB = 153;
@@ -141,6 +142,8 @@ interface JobFields {
   job_state?: unknown;
   Exit_status?: unknown;
   comment?: unknown;
+  resources_used?: unknown;
+  Resource_List?: unknown;
 }
 
 // [id, fields] of every job in the output. Valid JSON is read as JSON; otherwise (PBS versions have printed
@@ -186,6 +189,8 @@ function toStatus(id: string, fields: JobFields): QueueStatus {
     } else {
       Object.assign(status, exitInfo(exit));
     }
+    const usage = pbsUsage(fields);
+    if (usage) status.usage = usage;
     return status;
   }
   const parts: string[] = [];
@@ -194,6 +199,25 @@ function toStatus(id: string, fields: JobFields): QueueStatus {
   if (comment && status.state !== 'running') parts.push(comment);
   if (parts.length) status.reason = parts.join('; ');
   return status;
+}
+
+// Usage of a finished job: resources_used.walltime, cput, ncpus, mem (the job's peak resident memory) and
+// Resource_List.mem (what it was granted). Only from output read as JSON.
+export function pbsUsage(fields: JobFields): QueueUsage | undefined {
+  const used = fields.resources_used && typeof fields.resources_used === 'object' ? fields.resources_used as Record<string, unknown> : {};
+  const asked = fields.Resource_List && typeof fields.Resource_List === 'object' ? fields.Resource_List as Record<string, unknown> : {};
+  const u: QueueUsage = {};
+  const wall = parsePbsDuration(used.walltime);
+  const cpu = parsePbsDuration(used.cput);
+  const cores = Number(used.ncpus ?? asked.ncpus);
+  const rss = parsePbsMem(used.mem);
+  const req = parsePbsMem(asked.mem);
+  if (wall !== undefined) u.elapsed_s = wall;
+  if (cpu !== undefined) u.cpu_s = cpu;
+  if (Number.isInteger(cores) && cores > 0) u.cores = cores;
+  if (rss !== undefined) u.max_rss_bytes = rss;
+  if (req !== undefined) u.req_mem_bytes = req;
+  return Object.keys(u).length ? u : undefined;
 }
 
 // Exit_status: >= 0 the job script's exit code, >= 256 killed by signal (256+N; given here as 128+N like a shell),

@@ -7,6 +7,7 @@ import {
   checkOutputFileName, checkSchedulerIds, describeSignal, expandTaskList, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
+import { parseQacctBytes, parseQacctSeconds, type QueueUsage } from '../job/usage.ts';
 
 /**
  * Runs qacct only for the given job numbers that plain `qstat` does not list (finished ones): qacct reads the
@@ -203,11 +204,41 @@ function parseQacct(text: string, wanted: ReadonlyMap<string, string[]>): Map<st
     if (!/^0\b/.test(failed)) parts.push(`failed ${failed}`);
     if (exitCode > 128 && exitCode < 160) parts.push(`exit status ${exitCode} = 128+${exitCode - 128}: killed by ${describeSignal(exitCode - 128)}`);
     if (parts.length) status.reason = parts.join('; ');
+    const usage = qacctUsage(rec);
+    if (usage) status.usage = usage;
     const prev = found.get(n);
     const isTask = (rec.get('taskid') ?? 'undefined') !== 'undefined';
     found.set(n, prev && isTask ? combine(prev, status) : status); // a rerun job: the last record is the latest run
   }
   return found;
+}
+
+// Usage of one qacct record: ru_wallclock, cpu, slots, ru_maxrss (the largest process's peak RSS; qacct prints the
+// kernel's kB figure as if it were bytes, `246.562KB` = 246 562 kB), else maxvmem; h_vmem x slots from `category`.
+export function qacctUsage(rec: ReadonlyMap<string, string>): QueueUsage | undefined {
+  const u: QueueUsage = {};
+  const wall = parseQacctSeconds(rec.get('ru_wallclock'));
+  const cpu = parseQacctSeconds(rec.get('cpu'));
+  const slots = Number(rec.get('slots'));
+  const rssKb = parseQacctBytes(rec.get('ru_maxrss'));
+  const vmem = parseQacctBytes(rec.get('maxvmem'));
+  if (wall !== undefined) u.elapsed_s = wall;
+  if (cpu !== undefined) u.cpu_s = cpu;
+  if (Number.isInteger(slots) && slots > 0) u.cores = slots;
+  if (rssKb) u.max_rss_bytes = rssKb * 1024;
+  else if (vmem) u.max_rss_bytes = vmem;
+  const hVmem = /(?:^|[\s,])h_vmem=([0-9.]+[kKmMgG]?)(?=[\s,]|$)/.exec(rec.get('category') ?? '')?.[1];
+  const perSlot = hVmem === undefined ? undefined : sgeMemBytes(hVmem);
+  if (perSlot !== undefined) u.req_mem_bytes = perSlot * (u.cores ?? 1);
+  return Object.keys(u).length ? u : undefined;
+}
+
+// SGE memory specifiers: k/m/g = 1000^n, K/M/G = 1024^n (sge_types(1)).
+function sgeMemBytes(text: string): number | undefined {
+  const m = /^([0-9.]+)([kKmMgG]?)$/.exec(text);
+  if (!m) return undefined;
+  const scale = { '': 1, k: 1e3, m: 1e6, g: 1e9, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as ''];
+  return Math.round(Number(m[1]) * scale);
 }
 
 // The state of every array task `<number>.<task>` listed: from its own qacct record if it has one, else from the qstat

@@ -7,6 +7,10 @@ import {
   checkOutputFileName, checkSchedulerIds, describeSignal, expandTaskList, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
+import { parseSlurmDuration, parseSlurmMem, type QueueUsage } from '../job/usage.ts';
+
+/** sacct's fields: the first four give the state, the others the usage (MaxRSS is on the steps' lines). */
+const SACCT_FIELDS = 'JobID,State,ExitCode,Reason,Elapsed,TotalCPU,AllocCPUS,ReqMem,MaxRSS';
 
 const QUEUED = new Set(['PENDING', 'CONFIGURING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'RESV_DEL_HOLD', 'SPECIAL_EXIT']);
 const RUNNING = new Set(['RUNNING', 'COMPLETING', 'SUSPENDED', 'STOPPED', 'SIGNALING', 'STAGE_OUT', 'RESIZING']);
@@ -39,7 +43,7 @@ export class SlurmScheduler implements Scheduler {
   readonly kind = 'slurm' as const;
   readonly scriptName = 'job.script.slurm';
 
-  /** ExPyRe's default lines (job name, time limit, batch stdout/stderr), as templates. */
+  /** ExPyRe's default lines (job name, time limit, batch stdout/stderr), as templates; plus `--mem` when memory is asked for. */
   defaultHeader(spec: JobScriptSpec): string[] {
     checkOutputFileName(spec.stdoutFile, 'stdoutFile');
     checkOutputFileName(spec.stderrFile, 'stderrFile');
@@ -48,6 +52,8 @@ export class SlurmScheduler implements Scheduler {
       '#SBATCH --time={max_time}',
       `#SBATCH --output=${escapeTemplate(spec.stdoutFile)}`,
       `#SBATCH --error=${escapeTemplate(spec.stderrFile)}`,
+      // The memory asked for (max_mem_tot / max_mem_per_core), per node: Slurm enforces it where memory is consumable.
+      ...(spec.fit.memPerNodeKb ? [`#SBATCH --mem=${Math.ceil(spec.fit.memPerNodeKb / 1024)}M`] : []),
     ];
   }
 
@@ -75,7 +81,8 @@ export class SlurmScheduler implements Scheduler {
 
   /**
    * Two queries: squeue (every state, wrapped so its exit code is visible: "no such job" and "controller
-   * down" look alike otherwise) and sacct (exit codes; "accounting storage is disabled" simply gives nothing).
+   * down" look alike otherwise) and sacct (exit codes and usage: Elapsed, TotalCPU, AllocCPUS, ReqMem, and MaxRSS from
+   * the steps' lines, so no -X; "accounting storage is disabled" simply gives nothing).
    */
   statusArgvs(schedulerIds: readonly string[]): string[][] {
     if (schedulerIds.length === 0) return [];
@@ -83,7 +90,7 @@ export class SlurmScheduler implements Scheduler {
     const list = schedulerIds.join(',');
     return [
       withExitMarker(['squeue', '-h', '-t', 'all', '-o', '%i|%T|%r', '-j', list]),
-      ['sacct', '-X', '-n', '-P', '-o', 'JobID,State,ExitCode,Reason', '-j', list],
+      ['sacct', '-n', '-P', '-o', SACCT_FIELDS, '-j', list],
     ];
   }
 
@@ -92,6 +99,7 @@ export class SlurmScheduler implements Scheduler {
     const squeue = splitExitMarker(outputs[0] ?? '');
     const live = collect(squeue.text, wanted, 'squeue');
     const accounted = collect(outputs[1] ?? '', wanted, 'sacct');
+    const used = sacctUsage(outputs[1] ?? '', wanted);
     const squeueAnswered = squeue.rc === 0 || /Invalid job id specified/.test(squeue.text);
     const result = new Map<string, QueueStatus>();
     for (const id of wanted) {
@@ -107,6 +115,9 @@ export class SlurmScheduler implements Scheduler {
           reason: `squeue did not answer (${squeue.rc === null ? 'no exit code' : `exit code ${squeue.rc}`}${said ? `: ${said}` : ''})`,
         });
       }
+      const status = result.get(id);
+      const usage = used.get(id);
+      if (status && usage) result.set(id, { ...status, usage });
     }
     return result;
   }
@@ -153,7 +164,8 @@ function collect(text: string, wanted: ReadonlySet<string>, source: 'squeue' | '
   const found = new Map<string, QueueStatus>();
   for (const line of outputLines(text)) {
     const fields = line.split('|');
-    if (fields.length !== (isSacct ? 4 : 3)) continue;
+    // sacct: 4 fields (older xpr's query) or SACCT_FIELDS; steps' lines (`123.batch`) name no asked-about id.
+    if (isSacct ? fields.length !== 4 && fields.length !== 9 : fields.length !== 3) continue;
     const [rawId = '', rawState = ''] = fields;
     if (!/^[A-Z_]+(?: by \d+)?\+?$/.test(rawState)) continue;
     for (const id of wantedIdsOf(rawId, wanted)) {
@@ -178,6 +190,35 @@ function wantedIdsOf(rawId: string, wanted: ReadonlySet<string>): string[] {
   return wanted.has(base) ? [base] : [];
 }
 
+// Usage per asked-about id from sacct's SACCT_FIELDS lines: Elapsed, TotalCPU, AllocCPUS and ReqMem of the job's own
+// line, the largest MaxRSS of its steps' lines (`123.batch`, `123_4.0`). Lines of another shape are skipped.
+export function sacctUsage(text: string, wanted: ReadonlySet<string>): Map<string, QueueUsage> {
+  const found = new Map<string, QueueUsage>();
+  for (const line of outputLines(text)) {
+    const fields = line.split('|');
+    if (fields.length !== 9) continue;
+    const [rawId = '', , , , elapsed, totalCpu, allocCpus, reqMem, maxRss] = fields;
+    const step = /^(.+)\.[^.]+$/.exec(rawId);
+    for (const id of wantedIdsOf(step ? step[1]! : rawId, wanted)) {
+      const u = found.get(id) ?? {};
+      const rss = parseSlurmMem(maxRss)?.bytes;
+      if (rss !== undefined) u.max_rss_bytes = Math.max(u.max_rss_bytes ?? 0, rss);
+      if (!step) {
+        const cores = /^\d+$/.test(allocCpus?.trim() ?? '') ? Number(allocCpus) : undefined;
+        const e = parseSlurmDuration(elapsed);
+        const c = parseSlurmDuration(totalCpu);
+        const m = parseSlurmMem(reqMem);
+        if (e !== undefined) u.elapsed_s = e;
+        if (c !== undefined) u.cpu_s = c;
+        if (cores !== undefined && cores > 0) u.cores = cores;
+        if (m) u.req_mem_bytes = m.per === 'cpu' && cores ? m.bytes * cores : m.bytes;
+      }
+      found.set(id, u);
+    }
+  }
+  for (const [id, u] of found) if (Object.keys(u).length === 0) found.delete(id);
+  return found;
+}
 
 function toStatus(id: string, rawState: string, exitField: string | undefined, slurmReason: string | undefined): QueueStatus {
   const state = slurmQueueState(rawState);

@@ -2,6 +2,7 @@
 // build submit/status/cancel argv, parse their output. Backends never run anything themselves.
 import type { SchedulerKind, SystemConfig } from '../config/types.ts';
 import type { NodeFit } from '../resources/types.ts';
+import type { QueueUsage } from '../job/usage.ts';
 
 export interface JobScriptSpec {
   /** xpr job id: short, [A-Za-z0-9_-], starts with a letter; used as the queue's job name. */
@@ -38,6 +39,8 @@ export interface QueueStatus {
   exitCode?: number;
   /** Why it ended or waits, when the queue says (e.g. `TIMEOUT`, `OUT_OF_MEMORY`, `Resources`). */
   reason?: string;
+  /** What the queue's accounting says the job used (ended jobs; fetched by the same status command). */
+  usage?: QueueUsage;
 }
 
 export interface Scheduler {

@@ -300,6 +300,13 @@ export class JobStore {
     });
   }
 
+  /** Set one top-level key of a job's details (e.g. `usage`) to a JSON value, leaving the others as they are. */
+  setDetail(id: string, key: string, value: unknown): void {
+    this.#write(() => this.#db
+      .prepare('UPDATE jobs SET details = json_set(details, ?, json(?)), updated_at = ? WHERE id = ?')
+      .run(`$.${JSON.stringify(key)}`, JSON.stringify(value ?? null), now(), id));
+  }
+
   setSchedulerId(id: string, schedulerId: string): void {
     this.#write(() => this.#db.prepare('UPDATE jobs SET scheduler_id = ?, updated_at = ? WHERE id = ?').run(schedulerId, now(), id));
   }

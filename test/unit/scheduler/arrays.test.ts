@@ -45,7 +45,10 @@ test('slurm: tasks are asked about by their own ids; the captures ran exactly th
   const argvs = slurm.statusArgvs(slurmTasks);
   t.deepEqual(argvs[0]!.slice(4), ['squeue', '-h', '-t', 'all', '-o', '%i|%T|%r', '-j', slurmTasks.join(',')]);
   t.is(cap('slurm-squeue-tasks-running.txt').command, `squeue -h -t all -o '%i|%T|%r' -j ${slurmTasks.join(',')}`);
-  t.is(cap('slurm-sacct-final.txt').command, `${argvs[1]!.slice(0, -2).join(' ')} -j ${slurmTasks.join(',')}`);
+  // Captured with the state fields only (sacct -X ... JobID,State,ExitCode,Reason); the parser reads both that and the
+  // usage query statusArgvs now builds (same ids, same -j list).
+  t.deepEqual(argvs[1]!.slice(-2), ['-j', slurmTasks.join(',')]);
+  t.is(cap('slurm-sacct-final.txt').command, `sacct -X -n -P -o JobID,State,ExitCode,Reason -j ${slurmTasks.join(',')}`);
 });
 
 test('slurm: squeue folds pending tasks (`<id>_[0-3]`) even when asked about task ids; each task still gets its state', (t) => {

@@ -38,8 +38,11 @@ test('captured qacct records: exit 0, exit 3, and a qdel while running (exit 137
   const n = numbersByName(text);
   const [ok, exit3, qdel] = ['cap-ok', 'cap-exit3', 'cap-qdel'].map((name) => n.get(name)!) as [string, string, string];
   const map = sge.parseStatus([asWrapped(need('sge-qstat-xml-empty.txt')), text], [ok, exit3, qdel]);
-  t.deepEqual(map.get(ok), { schedulerId: ok, state: 'ended', rawState: 'finished', exitCode: 0 });
-  t.deepEqual(map.get(exit3), { schedulerId: exit3, state: 'ended', rawState: 'finished', exitCode: 3 });
+  const { usage, ...okStatus } = map.get(ok)!;
+  t.deepEqual(okStatus, { schedulerId: ok, state: 'ended', rawState: 'finished', exitCode: 0 });
+  // qacct's usage of the same record: ru_wallclock 0s, cpu 0.011s, slots 1, ru_maxrss 4.504KB (= 4504 kB, see qacctUsage)
+  t.deepEqual(usage, { elapsed_s: 0, cpu_s: 0.011, cores: 1, max_rss_bytes: 4504 * 1024 });
+  t.like(map.get(exit3), { schedulerId: exit3, state: 'ended', rawState: 'finished', exitCode: 3 });
   t.is(map.get(qdel)?.exitCode, 137);
   t.is(map.get(qdel)?.reason, 'failed 100 : assumedly after job; exit status 137 = 128+9: killed by signal 9 (SIGKILL)');
 });

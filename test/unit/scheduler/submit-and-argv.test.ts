@@ -63,7 +63,7 @@ test('status commands: the id list is one quoted argument; every argv survives q
   const ids = ['101', '102_3', '103'];
   const [squeue, sacct] = slurm.statusArgvs(ids);
   t.deepEqual(squeue, withExitMarker(['squeue', '-h', '-t', 'all', '-o', '%i|%T|%r', '-j', '101,102_3,103']));
-  t.deepEqual(sacct, ['sacct', '-X', '-n', '-P', '-o', 'JobID,State,ExitCode,Reason', '-j', '101,102_3,103']);
+  t.deepEqual(sacct, ['sacct', '-n', '-P', '-o', 'JobID,State,ExitCode,Reason,Elapsed,TotalCPU,AllocCPUS,ReqMem,MaxRSS', '-j', '101,102_3,103']);
   t.true(quoteArgv(squeue!).includes(`${quote('%i|%T|%r')} -j 101,102_3,103`));
   t.deepEqual(sge.statusArgvs(['7', '8'])[0], withExitMarker(['qstat', '-xml']));
   t.deepEqual(sge.statusArgvs(['7', '8'])[1]!.slice(-3), ['sh', '7', '8']);
