@@ -53,6 +53,8 @@ export interface AutoparallelizeBaseOptions {
    * @default RemoteInfo.ignore_failed_jobs for remote calls, else false */
   ignoreFailed?: boolean;
   signal?: AbortSignal;
+  /** Packages left out of the op's bundle, resolved on the node (installed there). @default RemoteInfo.external */
+  external?: string[];
   /** false: submit and return a handle at once; `handle.collect()` (or `collectCall(handle.callKey)` in another
    * process) waits for the results later. Only for remote calls. @default true */
   wait?: boolean;
@@ -130,7 +132,8 @@ async function run<R>(
   if (options.wait === false && !remote) throw new AutoparaOptionError('wait: false needs a remote call (remoteInfo or a WFL_EXPYRE_INFO entry); this call runs locally');
   const outputs = options.outputs === undefined ? null : resolve(ctx.cwd, options.outputs);
   const ref = await locateOp(op, ctx.cwd);
-  const bundle = remote !== null || outputs !== null ? await bundleModule(ref) : null;
+  const external = options.external ?? remote?.external;
+  const bundle = remote !== null || outputs !== null ? await bundleModule(ref, external?.length ? { external } : {}) : null;
   const inputFiles = remote ? (await collectInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
   const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
