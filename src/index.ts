@@ -34,3 +34,4 @@ export {
   type AceFitOptions, type AceFitParams, type FitRoutingOptions,
 } from './fit/index.ts';
 export { StoreError, StoreLockedError, StoreCorruptError } from './store/index.ts';
+export { isMainScript } from './main-script.ts';

@@ -8,11 +8,13 @@ export interface FunctionLocation {
 }
 
 const ID = '[A-Za-z_$][\\w$]*';
-// A top-level (unindented) function declaration ending at the location: groups export?, default?, name?.
-const FUNCTION_DECL = new RegExp(`^(export\\s+)?(default\\s+)?(?:async\\s+)?function\\s*\\*?\\s*(${ID})?\\s*$`);
+// A statement-level declaration at the start of a line or after `;`/`}` (loaders such as tsx minify whitespace away):
+// a function declaration ending at the location, groups export?, default?, name?.
+const START = '(?:^|[;}])\\s*';
+const FUNCTION_DECL = new RegExp(`${START}(export\\s+)?(default\\s+)?(?:async\\s+)?function\\s*\\*?\\s*(${ID})?\\s*$`);
 // A top-level binding whose initialiser is the function (arrow or function expression, maybe wrapped in __name().
 const BINDING = new RegExp(
-  `^(export\\s+)?(?:const|let|var)\\s+(${ID})\\s*(?::[^=]*)?=\\s*(?:/\\*\\s*@__PURE__\\s*\\*/\\s*)?(?:__name\\(\\s*)?` +
+  `${START}(export\\s+)?(?:const|let|var)\\s+(${ID})\\s*(?::[^=]*)?=\\s*(?:/\\*\\s*@__PURE__\\s*\\*/\\s*)?(?:__name\\(\\s*)?` +
     `(?:async\\s+)?(?:function\\s*\\*?\\s*(?:${ID})?\\s*)?$`,
 );
 
