@@ -42,7 +42,7 @@ export function exportNameAt(source: string, loc: FunctionLocation): string | nu
 
 // The name under which an export clause (`export { a, b as c }`, without `from`) exports the local binding `local`.
 function exportedAs(source: string, local: string): string | null {
-  const clause = /(?:^|[\n;])\s*export\s*\{([^}]*)\}\s*(?!\s*from\b)/g;
+  const clause = /(?:^|[\n;}])\s*export\s*\{([^}]*)\}\s*(?!\s*from\b)/g;
   for (let m = clause.exec(source); m; m = clause.exec(source)) {
     if (/^\s*from\b/.test(source.slice(clause.lastIndex))) continue;
     for (const part of m[1]!.split(',')) {

@@ -18,7 +18,7 @@ test('export function / async / default / const arrow forms name their export', 
 });
 
 test('a declaration exported by an export clause, also minified as tsx emits it, and under an alias', (t) => {
-  const tsx = 'var __name=(t,v)=>t;import{x}from"y";function square(items){return items}__name(square,"square");const cube=__name(q=>q,"cube");export{square,cube as third};';
+  const tsx = 'var __name=(t,v)=>t;import{x}from"y";function square(items){return items}__name(square,"square");const cube=__name(q=>q,"cube");if(a){await b()}export{square,cube as third};';
   t.is(exportNameAt(tsx, { lineNumber: 0, columnNumber: tsx.indexOf('(items)') }), 'square');
   t.is(exportNameAt(tsx, { lineNumber: 0, columnNumber: tsx.indexOf('q=>q') }), 'third');
 });
