@@ -1,6 +1,6 @@
 // Bundles an op's module (and everything it imports) into one ESM file with esbuild, and fingerprints it.
 // The fingerprint is sha256 of the bundled code, so editing the op or anything it imports gives a new cache key.
-import { build, type BuildFailure, type Plugin } from 'esbuild';
+import type { BuildFailure, Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
@@ -59,6 +59,7 @@ async function buildBundle(
   const outfile = join(workDir, '__xpr_bundle.mjs');
   let result;
   try {
+    const { build } = await import('esbuild'); // loaded on first bundle: commands that never bundle start faster
     result = await build({
       stdin: {
         contents: entryContents(ref, opts.runExport ?? false),
