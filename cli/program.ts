@@ -47,7 +47,7 @@ const example = (cmd: Command, lines: string[]): Command => cmd.addHelpText('aft
 export function buildProgram(): Command {
   const program = new Command('xpr')
     .description('Run functions as cached, resumable batch jobs on Slurm, SGE, PBS or a local queue; inspect and clean them up')
-    .version((JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version)
+    .version((JSON.parse(readFileSync(new URL(import.meta.url.endsWith('.js') ? '../../package.json' : '../package.json', import.meta.url), 'utf8')) as { version: string }).version)
     .showHelpAfterError()
     .exitOverride()
     .addHelpText('after', EXIT_HELP);

@@ -40,3 +40,4 @@ export {
   CommandTimeoutError, TransportClosedError,
 } from './transport/errors.ts';
 export { SchedulerOutputError, HeaderTemplateError } from './scheduler/errors.ts';
+export { isMainScript } from './main-script.ts';

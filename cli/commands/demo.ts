@@ -45,7 +45,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<number> {
     for (const j of jobs.slice(before)) console.log(`  job ${j.id}: ${ctx.store.events(j.id).map((e) => e.toState).join(' → ')}`);
     const mean = results.reduce((s, r) => s + (r?.pi ?? 0), 0) / results.length;
     console.log(`\n  mean pi ≈ ${mean.toFixed(5)} from ${SEEDS.length} items in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${submitted} job(s) submitted, ${submitted ? 0 : SEEDS.length} item(s) from the cache`);
-    console.log(submitted ? '\nRun `npm run demo` again: every item is found in the cache and nothing is submitted.' : '\nEverything came from the cache. `npm run demo -- --fresh` starts over.');
+    // Name the command the user typed: `npm run demo` in this repo, `xpr demo` from an installed package.
+    const again = process.env.npm_lifecycle_event === 'demo' ? 'npm run demo' : 'xpr demo';
+    const fresh = again === 'npm run demo' ? 'npm run demo -- --fresh' : 'xpr demo --fresh';
+    console.log(submitted ? `\nRun \`${again}\` again: every item is found in the cache and nothing is submitted.` : `\nEverything came from the cache. \`${fresh}\` starts over.`);
     return submitted;
   } finally {
     await ctx.close();

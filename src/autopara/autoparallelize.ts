@@ -56,6 +56,8 @@ export interface AutoparallelizeBaseOptions {
    * @default RemoteInfo.ignore_failed_jobs for remote calls, else false */
   ignoreFailed?: boolean;
   signal?: AbortSignal;
+  /** Packages left out of the op's bundle, resolved on the node (installed there). @default RemoteInfo.external */
+  external?: string[];
   /** false: submit and return a handle at once; `handle.collect()` (or `collectCall(handle.callKey)` in another
    * process) waits for the results later. Only for remote calls. @default true */
   wait?: boolean;
@@ -142,7 +144,9 @@ async function run<R>(
   if (options.wait === false && !remote) throw new AutoparaOptionError('wait: false needs a remote call (remoteInfo or a WFL_EXPYRE_INFO entry); this call runs locally');
   const outputs = options.outputs === undefined ? null : resolve(ctx.cwd, options.outputs);
   const ref = await locateOp(op, ctx.cwd);
-  const bundle = remote !== null || outputs !== null ? await bundleModule(ref) : ctx.env.XPR_JOB_ID ? null : await localBundle(ref, ctx);
+  const external = options.external ?? remote?.external;
+  const bundleOpts = external?.length ? { external } : {};
+  const bundle = remote !== null || outputs !== null ? await bundleModule(ref, bundleOpts) : ctx.env.XPR_JOB_ID ? null : await localBundle(ref, ctx, bundleOpts);
   const inputFiles = remote ? (await collectInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
   const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
@@ -251,9 +255,9 @@ async function runLocal(
 export const LOCAL_POOL_JOB = 'local-pool';
 
 // The op's bundle, for the item keys of a local call; an op that cannot be bundled still runs, unremembered.
-async function localBundle(ref: Awaited<ReturnType<typeof locateOp>>, ctx: XprContext): Promise<CodeBundle | null> {
+async function localBundle(ref: Awaited<ReturnType<typeof locateOp>>, ctx: XprContext, opts: { external?: string[] }): Promise<CodeBundle | null> {
   try {
-    return await bundleModule(ref);
+    return await bundleModule(ref, opts);
   } catch (err) {
     ctx.logger.warn(`${ref.exportName}: finished items are not remembered, since the op cannot be bundled for its cache key: ${(err as Error).message.split('\n')[0]}`);
     return null;

@@ -23,6 +23,7 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EnvSettingError, PoolOpLoadError, PoolOptionError, WorkerExitError } from './errors.ts';
+import { ownFile } from '../own-path.ts';
 import {
   codeFileUrl, fromWireError, fromWireOutcomes, loadOp, postOutcomes, runBatch, toWireError,
   type BatchMessage, type ItemOutcome, type PoolWorkerData, type WireOutcome, type WorkerMessage,
@@ -158,7 +159,7 @@ interface Slot {
 }
 
 async function runOnWorkers(opts: PoolOptions, batches: Batch[], record: (b: Batch, w: WireOutcome[]) => void): Promise<void> {
-  const script = workerEntry(opts.workerScript ?? new URL('./pool-worker.ts', import.meta.url), opts.codeFile);
+  const script = workerEntry(opts.workerScript ?? ownFile('./pool-worker.ts', import.meta.url), opts.codeFile);
   const workerData: PoolWorkerData = { xprPoolWorker: 1, codeFile: opts.codeFile, exportName: opts.exportName, extraArgs: opts.extraArgs };
   const slots = new Set<Slot>();
   const queue = [...batches];
@@ -268,7 +269,7 @@ function workerEntry(script: string | URL, codeFile: string): { entry: string | 
   } catch {
     return { entry: url, eval: false, shown }; // no tsx: let Node (or another loader) try
   }
-  const probe = new URL('./ts-probe.ts', import.meta.url).href;
+  const probe = ownFile('./ts-probe.ts', import.meta.url).href;
   const source = `import(${JSON.stringify(probe)})`
     + `.catch(() => import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); }))`
     + `.then(() => import(${JSON.stringify(url.href)}))`

@@ -53,6 +53,8 @@ export interface RemoteInfoInput {
   hash_ignore?: string[];
   /** Submit this call's jobs as job arrays (true) or one by one (false). @default the system's `arrays` (false) */
   job_array?: boolean;
+  /** Packages left out of the op's bundle and imported on the node instead (installed there, e.g. native addons). */
+  external?: string[];
 }
 
 /** A validated RemoteInfo: every field present, defaults filled in, fresh objects (never the caller's). */
@@ -83,12 +85,14 @@ export interface RemoteInfo {
   hash_ignore: string[];
   /** Absent: the system's `arrays` decides. */
   job_array?: boolean;
+  /** Absent: nothing is external. */
+  external?: string[];
 }
 
 const REMOTE_INFO_FIELDS = [
   'sys_name', 'job_name', 'resources', 'num_inputs_per_queued_job', 'pre_cmds', 'post_cmds', 'env_vars', 'secret_env_vars', 'input_files',
   'output_files', 'header_extra', 'exact_fit', 'partial_node', 'timeout', 'check_interval', 'ignore_failed_jobs',
-  'resubmit_killed_jobs', 'hash_ignore', 'job_array',
+  'resubmit_killed_jobs', 'hash_ignore', 'job_array', 'external',
 ] as const;
 
 const REQUIRED = ['sys_name', 'job_name', 'resources'] as const;
@@ -210,8 +214,14 @@ export function normalizeRemoteInfo(raw: unknown, where: string): RemoteInfo {
 
   if (raw.job_array !== undefined && typeof raw.job_array !== 'boolean') bad('job_array', 'true or false', raw.job_array);
 
+  const external = raw.external;
+  if (external !== undefined && !(Array.isArray(external) && external.every((e) => typeof e === 'string' && e !== ''))) {
+    bad('external', 'a list of package names', external);
+  }
+
   if (problems.length > 0) throw new RemoteInfoError(problems);
   return {
+    ...(Array.isArray(external) ? { external: [...(external as string[])] } : {}),
     ...(typeof raw.job_array === 'boolean' ? { job_array: raw.job_array } : {}),
     sys_name: sysName,
     job_name: jobName,

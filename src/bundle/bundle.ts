@@ -1,10 +1,10 @@
 // Bundles an op's module (and everything it imports) into one ESM file with esbuild, and fingerprints it.
 // The fingerprint is sha256 of the bundled code, so editing the op or anything it imports gives a new cache key.
-import { build, type BuildFailure } from 'esbuild';
+import type { BuildFailure, Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BundleError } from './errors.ts';
 import type { OpRef } from './locate.ts';
 
@@ -59,6 +59,7 @@ async function buildBundle(
   const outfile = join(workDir, '__xpr_bundle.mjs');
   let result;
   try {
+    const { build } = await import('esbuild'); // loaded on first bundle: commands that never bundle start faster
     result = await build({
       stdin: {
         contents: entryContents(ref, opts.runExport ?? false),
@@ -79,6 +80,7 @@ async function buildBundle(
       logLevel: 'silent',
       banner: { js: REQUIRE_SHIM },
       external: opts.external ?? [],
+      plugins: [driverOnlyDependencies()],
       metafile: true,
     });
   } catch (err) {
@@ -130,7 +132,9 @@ function isUnchanged(input: { path: string; stamp: string }): boolean {
 function entryContents(ref: OpRef, runExport: boolean): string {
   const name = jsIdent(ref.exportName);
   const from = JSON.stringify(ref.modulePath);
-  const reexport = `export { ${name} } from ${from};`;
+  // Every export of the op's module travels along, so an op that calls autoparallelize on another op of its module
+  // inside the job finds that op in the bundle.
+  const reexport = `export { ${name} } from ${from};${runExport ? '' : `\nexport * from ${from};`}`;
   return runExport ? `${reexport}\nimport { ${name} as __xprMain } from ${from};\nawait __xprMain();` : reexport;
 }
 
@@ -153,6 +157,28 @@ function packageRoot(file: string): string {
     if (up === dir) return dirname(file);
     dir = up;
   }
+}
+
+/** Packages xpr uses only in the driver (SSH, the job store, bundling): native or heavy, never needed inside a job. */
+const DRIVER_ONLY = /^(?:ssh2|better-sqlite3|esbuild|cpu-features)$/;
+
+// When the op's module imports xpr, xpr's driver-only dependencies are replaced by a stub that throws if used: inside
+// a job xpr runs calls locally (pool, codec), and nothing of SSH, the store or esbuild is loaded there.
+function driverOnlyDependencies(): Plugin {
+  const xprRoot = packageRoot(fileURLToPath(import.meta.url));
+  return {
+    name: 'xpr-driver-only',
+    setup(b) {
+      b.onResolve({ filter: DRIVER_ONLY }, (args) =>
+        args.importer.startsWith(xprRoot + '/') ? { path: args.path, namespace: 'xpr-driver-only' } : undefined);
+      b.onLoad({ filter: /.*/, namespace: 'xpr-driver-only' }, (args) => ({
+        loader: 'js',
+        contents:
+          `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is not available inside a job: xpr uses it only in the driver (this call should run locally in the job)`)}); };\n` +
+          'module.exports = new Proxy(function () {}, { get: (_t, k) => (k === "__esModule" ? false : fail), apply: fail, construct: fail });\n',
+      }));
+    },
+  };
 }
 
 function jsIdent(name: string): string {

@@ -1,10 +1,12 @@
 // Finds which module file and export name an op function comes from.
-// Uses the V8 inspector's [[FunctionLocation]] to get the defining script, then checks the module exports it.
+// Uses the V8 inspector's [[FunctionLocation]] to get the defining script and reads the export from its source there,
+// so the module is never imported again (an entry script still in its top-level await would wait on itself).
 import { Session } from 'node:inspector';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UnshippableOpError } from './errors.ts';
+import { exportNameAt, type FunctionLocation } from './export-at.ts';
 
 /** A shippable op: an ES module file and the name of one of its exports. */
 export interface OpRef {
@@ -56,7 +58,8 @@ function locateFunction(fn: (...args: never[]) => unknown): Promise<OpRef> {
 
 async function locateFunctionUncached(fn: (...args: never[]) => unknown): Promise<OpRef> {
   const label = fn.name ? `op "${fn.name}"` : 'the op (an anonymous function)';
-  const url = functionScriptUrl(fn);
+  const where = functionSource(fn);
+  const url = where?.url;
   if (!url || !url.startsWith('file:')) {
     throw new UnshippableOpError(
       `Cannot find the module that defines ${label}` +
@@ -66,9 +69,7 @@ async function locateFunctionUncached(fn: (...args: never[]) => unknown): Promis
     );
   }
   const modulePath = fileURLToPath(url.replace(/\?.*$/, ''));
-  const mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
-  const names = Object.keys(mod).filter((k) => mod[k] === fn);
-  const exportName = names.includes('default') && names.length > 1 ? names.find((n) => n !== 'default') : names[0];
+  const exportName = (where.source !== null ? exportNameAt(where.source, where.location) : null) ?? (await exportByIdentity(modulePath, fn));
   if (exportName === undefined) {
     throw new UnshippableOpError(
       `${label} is defined in ${modulePath} but is not one of its exports (a closure, a local or an ` +
@@ -80,13 +81,37 @@ async function locateFunctionUncached(fn: (...args: never[]) => unknown): Promis
   return { modulePath, exportName };
 }
 
-// Ask V8 which script defines fn. The inspector session answers synchronously on the main thread.
-function functionScriptUrl(fn: (...args: never[]) => unknown): string | undefined {
+/** How long an import of the op's module may take before it counts as still evaluating (a top-level await). */
+const EVALUATED_WITHIN_MS = 200;
+
+// The export of an already evaluated module whose value is fn. A module still in its top-level await (the entry
+// script calling us) does not answer in time: undefined, so the caller refuses the op instead of waiting on itself.
+async function exportByIdentity(modulePath: string, fn: unknown): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((res) => (timer = setTimeout(res, EVALUATED_WITHIN_MS, null)));
+  const imported = import(pathToFileURL(modulePath).href) as Promise<Record<string, unknown>>;
+  imported.catch(() => undefined);
+  const mod = await Promise.race([imported, late]).finally(() => clearTimeout(timer));
+  if (mod === null) return undefined;
+  const names = Object.keys(mod).filter((k) => mod[k] === fn);
+  return names.includes('default') && names.length > 1 ? names.find((n) => n !== 'default') : names[0];
+}
+
+interface FunctionSource {
+  url: string | undefined;
+  location: FunctionLocation;
+  /** The script's source as V8 compiled it (after a loader such as tsx transformed it). */
+  source: string | null;
+}
+
+// Ask V8 which script defines fn, where, and that script's source. The inspector session answers synchronously on
+// the main thread.
+function functionSource(fn: (...args: never[]) => unknown): FunctionSource | undefined {
   const session = new Session();
   session.connect();
   const scripts = new Map<string, string>();
   const key = `__xprLocate_${process.pid}_${Date.now()}`;
-  let url: string | undefined;
+  let found: FunctionSource | undefined;
   try {
     session.on('Debugger.scriptParsed', (m) => scripts.set(m.params.scriptId, m.params.url));
     session.post('Debugger.enable');
@@ -96,8 +121,13 @@ function functionScriptUrl(fn: (...args: never[]) => unknown): string | undefine
       if (err || !objectId) return;
       session.post('Runtime.getProperties', { objectId, ownProperties: true }, (err2, props) => {
         const loc = props?.internalProperties?.find((p) => p.name === '[[FunctionLocation]]');
-        const scriptId = (loc?.value?.value as { scriptId?: string } | undefined)?.scriptId;
-        if (!err2 && scriptId) url = scripts.get(scriptId);
+        const value = loc?.value?.value as ({ scriptId?: string } & FunctionLocation) | undefined;
+        const scriptId = value?.scriptId;
+        if (err2 || !scriptId) return;
+        found = { url: scripts.get(scriptId), location: { lineNumber: value.lineNumber, columnNumber: value.columnNumber }, source: null };
+        session.post('Debugger.getScriptSource', { scriptId }, (err3, src) => {
+          if (!err3 && found) found.source = src.scriptSource;
+        });
       });
     });
   } finally {
@@ -105,7 +135,7 @@ function functionScriptUrl(fn: (...args: never[]) => unknown): string | undefine
     session.post('Debugger.disable');
     session.disconnect();
   }
-  return url;
+  return found;
 }
 
 function toPath(module: string | URL, cwd: string): string {

@@ -2,13 +2,14 @@
 // Built once per driver process and shipped under a content-hash name, like op bundles.
 import { fileURLToPath } from 'node:url';
 import { bundleModule, type CodeBundle } from './bundle.ts';
+import { ownFile } from '../own-path.ts';
 
 let cached: Promise<CodeBundle> | undefined;
 
 // Bundle the runner (memoised for the life of the process).
 export function bundleRunner(): Promise<CodeBundle> {
   cached ??= bundleModule(
-    { modulePath: fileURLToPath(new URL('../runner/main.ts', import.meta.url)), exportName: 'runnerMain' },
+    { modulePath: fileURLToPath(ownFile('../runner/main.ts', import.meta.url)), exportName: 'runnerMain' },
     { fileNamePrefix: 'runner-', runExport: true },
   );
   cached.catch(() => (cached = undefined));

@@ -6,14 +6,15 @@ import { resolveRemoteInfo, parseExpyreInfo } from '../autopara/expyre-info.ts';
 import { normalizeRemoteInfo, type RemoteInfo, type RemoteInfoInput } from '../autopara/remote-info.ts';
 import type { XprContext } from '../job/index.ts';
 import { FitRoutingError } from './errors.ts';
+import { ownFile } from '../own-path.ts';
 
 const XPR_SRC = fileURLToPath(new URL('..', import.meta.url));
 
 /** The fit functions as routing sees them: their frame, wfl's equivalent frame, and their legacy env var. */
 export const FIT_KINDS = {
-  gapSimple: { file: fileURLToPath(new URL('./gap.ts', import.meta.url)), fn: 'gapSimpleFit', wflFile: '/wfl/fit/gap/simple.py', wflFn: 'run_gap_fit', legacy: 'WFL_GAP_SIMPLE_FIT_REMOTEINFO' },
-  gapMultistage: { file: fileURLToPath(new URL('./gap.ts', import.meta.url)), fn: 'gapMultistageFit', wflFile: '/wfl/fit/gap/multistage.py', wflFn: 'fit', legacy: 'WFL_GAP_MULTISTAGE_FIT_REMOTEINFO' },
-  ace: { file: fileURLToPath(new URL('./ace.ts', import.meta.url)), fn: 'aceFit', wflFile: '/wfl/fit/ace.py', wflFn: 'run_ace_fit', legacy: 'WFL_ACE_FIT_REMOTEINFO' },
+  gapSimple: { file: fileURLToPath(ownFile('./gap.ts', import.meta.url)), fn: 'gapSimpleFit', wflFile: '/wfl/fit/gap/simple.py', wflFn: 'run_gap_fit', legacy: 'WFL_GAP_SIMPLE_FIT_REMOTEINFO' },
+  gapMultistage: { file: fileURLToPath(ownFile('./gap.ts', import.meta.url)), fn: 'gapMultistageFit', wflFile: '/wfl/fit/gap/multistage.py', wflFn: 'fit', legacy: 'WFL_GAP_MULTISTAGE_FIT_REMOTEINFO' },
+  ace: { file: fileURLToPath(ownFile('./ace.ts', import.meta.url)), fn: 'aceFit', wflFile: '/wfl/fit/ace.py', wflFn: 'run_ace_fit', legacy: 'WFL_ACE_FIT_REMOTEINFO' },
 } as const;
 
 export type FitKind = keyof typeof FIT_KINDS;

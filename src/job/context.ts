@@ -9,6 +9,7 @@ import type { Transport } from '../transport/types.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { openSession, type SystemSession } from './session.ts';
 import { Poller } from './poller.ts';
+import { closeAtExit, forgetAtExit } from './exit-close.ts';
 
 export interface ContextOptions {
   /** Where config is searched from and relative paths start. @default process.cwd() */
@@ -59,6 +60,7 @@ export class XprContext {
         ssh2: { homeDir: this.homeDir, agentSocket: this.env.SSH_AUTH_SOCK ?? null },
       });
       this.#transports.set(name, transport);
+      closeAtExit(this);
       s = openSession({ system, transport, projectRoot: this.config.projectRoot, projectId: this.store.projectId(), env: this.env });
       s.catch(() => {
         // A failed session closes its transport: the next attempt starts a fresh one, and nothing is left open.
@@ -89,6 +91,7 @@ export class XprContext {
 
   // Stop pollers, close connections and the store. The jobs themselves are not touched.
   async close(): Promise<void> {
+    forgetAtExit(this);
     for (const p of this.#pollers.values()) (await p.catch(() => undefined))?.stop();
     await Promise.all([...this.#transports.values()].map((t) => t.close().catch(() => undefined)));
     this.#pollers.clear();
@@ -101,9 +104,18 @@ export class XprContext {
 
 let defaultCtx: XprContext | undefined;
 
-// The process-wide context, built from process.cwd() and process.env on first use.
+// The process-wide context, built from process.cwd() and process.env on first use; closed by itself once the script
+// has nothing left to do (closeDefaultContext() closes it sooner).
 export function defaultContext(): XprContext {
-  defaultCtx ??= new XprContext();
+  if (!defaultCtx) {
+    const ctx = new XprContext();
+    defaultCtx = ctx;
+    const close = ctx.close.bind(ctx);
+    ctx.close = async () => {
+      if (defaultCtx === ctx) defaultCtx = undefined;
+      await close();
+    };
+  }
   return defaultCtx;
 }
 

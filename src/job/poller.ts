@@ -11,6 +11,7 @@ import { MIN_POLL_MS, nextPollDelayMs, typicalRunMs } from './poll-schedule.ts';
 import { isHeld, jobsInQueue } from './throttle.ts';
 import { adoptUnstaged, submitHeld } from './lifecycle.ts';
 import { recordEndUsage } from './usage-record.ts';
+import { holdInterrupt } from './interrupt.ts';
 
 export interface WaitOptions {
   /** Give up waiting (locally) after this many seconds; the jobs are left alone. @default no limit */
@@ -88,8 +89,10 @@ export class Poller {
     return new Promise<JobRow[]>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = (): void => finish(() => reject(opts.signal?.reason));
+      const release = holdInterrupt(ids, this.#session.system.name);
       const finish = (fn: () => void): void => {
         if (!this.#waiters.delete(waiter)) return;
+        release();
         if (timer) clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         fn();

@@ -4,7 +4,8 @@ import { rmSync } from 'node:fs';
 import { LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import { JobFiles, type ItemRecord } from '../runner/contract.ts';
 import { defaultContext, type XprContext } from './context.ts';
-import { discardSpooled, prepareJob, type JobDefinition, type PreparedJob } from './spec.ts';
+import { discardSpooled, prepareJob, type JobDefinition, type JobResult, type PreparedJob, type TypedJobDefinition } from './spec.ts';
+import type { OpInput } from '../bundle/index.ts';
 import { spoolDirOf } from './session.ts';
 import { startJobs, groupBySystem, type StartOptions } from './lifecycle.ts';
 import type { WaitOptions } from './poller.ts';
@@ -37,11 +38,14 @@ export class RemoteJob<T = unknown> {
   }
 
   // Create a job: locate and bundle the op, encode its arguments, compute the cache key, look for a job to reuse.
-  static async create<T = unknown>(def: JobDefinition, ctx: XprContext = defaultContext()): Promise<RemoteJob<T>> {
-    const prepared = await prepareJob({ cwd: ctx.cwd, ...def }, { spoolDir: spoolDirOf(ctx.config.projectRoot) });
+  // The job's result type is the op's return type (args checked against its parameters), or an explicit T.
+  static async create<T = never, F extends OpInput = OpInput>(
+    def: TypedJobDefinition<F>, ctx: XprContext = defaultContext(),
+  ): Promise<RemoteJob<JobResult<T, F>>> {
+    const prepared = await prepareJob({ cwd: ctx.cwd, ...(def as JobDefinition) }, { spoolDir: spoolDirOf(ctx.config.projectRoot) });
     const reusable = ctx.store.findReusable(prepared.cacheKey);
     if (reusable) discardSpooled(prepared);
-    return new RemoteJob<T>(ctx, prepared, reusable);
+    return new RemoteJob<JobResult<T, F>>(ctx, prepared, reusable);
   }
 
   /** The job id, once the job exists in the store. */

@@ -43,6 +43,17 @@ export interface JobDefinition {
   bundle?: CodeBundle;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFunction = (...args: any[]) => unknown;
+/** The arguments an op takes: its parameters for a function, any list for `{ module, exportName }`. */
+export type OpArgs<F> = F extends AnyFunction ? Parameters<F> : unknown[];
+/** What a job of op F returns: its awaited return type for a function, unknown for `{ module, exportName }`. */
+export type OpResult<F> = F extends AnyFunction ? Awaited<ReturnType<F>> : unknown;
+/** A job definition whose `args` are checked against the op's parameters. */
+export type TypedJobDefinition<F extends OpInput> = Omit<JobDefinition, 'op' | 'args'> & { op: F; args?: OpArgs<F> };
+/** An explicit result type T wins; else the op's own (T defaults to never, meaning "infer from the op"). */
+export type JobResult<T, F> = [T] extends [never] ? OpResult<F> : T;
+
 /** One file staged under a chosen name: `local` (relative to cwd, or absolute) arrives in the job dir as `remote`. */
 export interface InputFileMapping {
   local: string;

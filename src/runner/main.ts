@@ -8,6 +8,8 @@ import { encode, encodeChunks, decode, decodeBytes, writeChunksSync } from '../c
 import { runPool, poolWorkerMain, type ItemOutcome } from '../autopara/pool.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
 import { measureRunnerUsage } from '../job/usage.ts';
+import { explainMissingPackage } from './missing-package.ts';
+import { dirname } from 'node:path';
 
 // Entry point: run the job in the dir given as argv[2] (default: cwd). Exit code 0 = result written; the process
 // exits once the outcome is written.
@@ -31,7 +33,8 @@ export async function runnerMain(): Promise<void> {
       await runMap(jobDir, spec, items, args);
     }
   } catch (err) {
-    writeAtomic(join(jobDir, JobFiles.error), encodeChunks(decode(encodeError(err)), 'error'));
+    const explained = explainMissingPackage(err, dirname(resolve(jobDir, '../_code/x')));
+    writeAtomic(join(jobDir, JobFiles.error), encodeChunks(decode(encodeError(explained)), 'error'));
     process.exitCode = 1;
   }
   writeUsage(jobDir);

@@ -1,6 +1,6 @@
 // OpenSSH transport for systems with remsh_cmd: runs the user's ssh (with its arguments) through one managed
 // ControlMaster socket per transport, so MFA/passwords are answered once and every command reuses that connection.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -131,6 +131,11 @@ export class OpenSshTransport implements Transport {
       throw new SshConnectError(this.label, 1, new Error(`${this.#remsh[0]} exited with ${code}: ${readFileSync(log, 'utf8').trim()}`));
     }
     this.#connectionsOpened++;
+    mastersUp.set(this.#socket, [...this.#remsh, '-o', `ControlPath=${this.#socket}`, '-O', 'exit', this.#host]);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', stopMastersNow);
+    }
   }
 
   get #logFile(): string {
@@ -153,6 +158,7 @@ export class OpenSshTransport implements Transport {
     if (master) await master.catch(() => undefined);
     // Also a master started by a command after ours had gone (ControlMaster=auto) lives at this socket.
     if (existsSync(this.#socket)) await this.#control('exit').catch(() => undefined);
+    mastersUp.delete(this.#socket);
     rmSync(this.#logFile, { force: true });
   }
 
@@ -160,6 +166,18 @@ export class OpenSshTransport implements Transport {
   stats(): TransportStats {
     return { connectionsOpened: this.#connectionsOpened, commandsRun: this.#commandsRun };
   }
+}
+
+/** Masters this process started and has not closed: control socket → the `ssh -O exit` argv that stops it. */
+const mastersUp = new Map<string, string[]>();
+let exitHooked = false;
+
+// At process exit (an error, Ctrl-C, process.exit) stop the masters still up, rather than leave them for ControlPersist.
+function stopMastersNow(): void {
+  for (const [socket, argv] of mastersUp) {
+    if (existsSync(socket)) spawnSync(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: 5000 });
+  }
+  mastersUp.clear();
 }
 
 // Create the control dir with mode 0700 and refuse one that others could write to.

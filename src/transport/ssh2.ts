@@ -11,6 +11,7 @@ import { loadSshConfig } from './ssh-config.ts';
 import { describeSpec, isTransientConnectError, openConnection, type ConnectSettings, type OpenedConnection } from './ssh-connect.ts';
 import { isReplayableStdin } from './spawn-collect.ts';
 import { ChannelDropped, ChannelOpenRefused, runOnChannel, type LiveConnection } from './ssh-exec.ts';
+import { refConnection, unrefSsh2Keepalives } from './idle.ts';
 
 export interface Ssh2TransportOptions {
   /** `[user@]host[:port]` or an ~/.ssh/config alias. */
@@ -60,6 +61,8 @@ export class Ssh2Transport implements Transport {
   #closed = false;
   #connectionsOpened = 0;
   #commandsRun = 0;
+  /** Commands in progress: while there are none the connection does not keep the process alive. */
+  #active = 0;
 
   constructor(options: Ssh2TransportOptions) {
     this.#opts = options;
@@ -79,11 +82,16 @@ export class Ssh2Transport implements Transport {
     if (this.#closed) throw new TransportClosedError(this.label);
     const command = quoteArgv(argv);
     this.#commandsRun++;
-    const release = await this.#limit.acquire(options.signal);
+    if (this.#active++ === 0) this.#refCurrent(true);
     try {
-      return await this.#execWithRetries(argv, command, options);
+      const release = await this.#limit.acquire(options.signal);
+      try {
+        return await this.#execWithRetries(argv, command, options);
+      } finally {
+        release();
+      }
     } finally {
-      release();
+      if (--this.#active === 0) this.#refCurrent(false);
     }
   }
 
@@ -122,6 +130,7 @@ export class Ssh2Transport implements Transport {
   async #connectWithBackoff(): Promise<Connection> {
     const attempts = this.#opts.connectAttempts ?? 5;
     const base = this.#opts.backoffBaseMs ?? 250;
+    unrefSsh2Keepalives(); // before the handshake: ssh2 starts its keepalive timer once authenticated
     for (let i = 1; ; i++) {
       try {
         const opened = await openConnection(this.#host, this.#connectSettings());
@@ -138,6 +147,11 @@ export class Ssh2Transport implements Transport {
     }
   }
 
+  #refCurrent(on: boolean): void {
+    const conn = this.#current;
+    if (conn && !conn.dropped) refConnection(conn.opened.client, conn.opened.jumps, on);
+  }
+
   #adopt(opened: OpenedConnection): Connection {
     const sock = (opened.client as unknown as { _sock?: { localPort?: number } })._sock;
     const conn: Connection = { opened, client: opened.client, dropped: false, localPort: opened.jumps.length ? null : (sock?.localPort ?? null) };
@@ -151,6 +165,7 @@ export class Ssh2Transport implements Transport {
     for (const j of opened.jumps) j.on('error', () => undefined).on('close', onGone);
     this.#connectionsOpened++;
     this.#current = conn;
+    refConnection(opened.client, opened.jumps, this.#active > 0);
     return conn;
   }
 

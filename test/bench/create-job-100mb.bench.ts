@@ -40,7 +40,7 @@ async function createOnce(arg: unknown): Promise<Creation> {
   const ctx = p.context();
   try {
     const t0 = performance.now();
-    const job = await RemoteJob.create({ op: envReport, args: [arg], name: 'big' }, ctx);
+    const job = await RemoteJob.create({ op: envReport, args: [arg] as never, name: 'big' }, ctx);
     const prepareMs = performance.now() - t0;
     await job.start({ system: 'local', resources: { num_cores: 1, max_time: '10m' }, partialNode: true });
     const lap = p.logLines.map((l) => /stage dirs written and claimed \+([\d.]+) s/.exec(l)).find((m) => m !== null);

@@ -199,7 +199,7 @@ test('an unstaged job another driver cannot take over (its secret values died wi
   if (!c) return;
   const p = clusterProject(c);
   const opts = { system: 'slurm_ssh', resources: { num_cores: 1, max_time: '10m' }, partialNode: true } as const;
-  const def = { op: add, args: [1, 1], name: `${newTag()}_0`, envVars: { TOKEN: 's3cret' }, secretEnvVars: ['TOKEN'] };
+  const def = { op: add, args: [1, 1] as [number, number], name: `${newTag()}_0`, envVars: { TOKEN: 's3cret' }, secretEnvVars: ['TOKEN'] };
   const a = p.context();
   const b = p.context();
   try {

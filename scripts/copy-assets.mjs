@@ -1,0 +1,25 @@
+// Build step after tsc: copies the files xpr reads by path at run time (not TypeScript) next to the compiled JS, and
+// points the relative imports of the emitted .d.ts files at .js (tsc rewrites them in JS only), as consumers expect.
+// Keep ASSETS in step with every `new URL('./<file>', import.meta.url)` of a non-.ts file in src/ and cli/.
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+const ASSETS = ['src/scheduler/local-queue.sh', 'src/dashboard/page/index.html', 'src/dashboard/page/app.js', 'src/dashboard/page/style.css'];
+
+for (const rel of ASSETS) {
+  const to = join(dist, rel);
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(join(root, rel), to);
+}
+
+const RELATIVE_TS = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.(m?)ts(['"])/g;
+for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !entry.name.endsWith('.d.ts')) continue;
+  const file = join(entry.parentPath, entry.name);
+  const text = readFileSync(file, 'utf8');
+  const fixed = text.replace(RELATIVE_TS, (_m, head, path, m, q) => `${head}${path}.${m}js${q}`);
+  if (fixed !== text) writeFileSync(file, fixed);
+}
