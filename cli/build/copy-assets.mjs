@@ -1,11 +1,11 @@
-// Build step after tsc: copies the files xpr reads by path at run time (not TypeScript) next to the compiled JS, and
-// points the relative imports of the emitted .d.ts files at .js (tsc rewrites them in JS only), as consumers expect.
+// Build step of `npm run build` (not part of the CLI), after tsc: copies the non-TypeScript files xpr reads by path
+// at run time next to the compiled JS, and points the .d.ts files' relative imports at .js (tsc rewrites JS only).
 // Keep ASSETS in step with every `new URL('./<file>', import.meta.url)` of a non-.ts file in src/ and cli/.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = join(root, 'dist');
 const ASSETS = ['src/scheduler/local-queue.sh', 'src/dashboard/page/index.html', 'src/dashboard/page/app.js', 'src/dashboard/page/style.css'];
 
