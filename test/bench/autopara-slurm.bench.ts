@@ -16,6 +16,8 @@ async function viaAutopara(): Promise<{ totalS: number; submitS: number; command
   const info = {
     sys_name: 'slurm_ssh', job_name: 'bench', resources: { num_cores: 1, max_time: '10m' }, partial_node: true,
     num_inputs_per_queued_job: 1, check_interval: 10, pre_cmds: ['export XPR_BENCH_T0=$(date +%s%N)'],
+    // as wfl configs do: one worker per core of the job (2 here), which a one-item chunk must not start
+    env_vars: ['WFL_NUM_PYTHON_SUBPROCESSES=2'],
   };
   const ctx = p.context({ WFL_EXPYRE_INFO: JSON.stringify({ 'autopara-slurm.bench.ts::viaAutopara': info }) });
   try {
