@@ -9,7 +9,12 @@ import { localTime, makeTable, paintState, shortDuration, useColor } from './for
 export interface LsOptions extends FilterOptions {
   json?: boolean;
   long?: boolean;
+  /** Show only the newest n matching jobs (0 = all). @default LS_TABLE_LIMIT for the table, all for --json */
+  limit?: number;
 }
+
+/** Rows the table shows by default: a table of 10^5 jobs takes minutes to lay out and nobody reads it. */
+export const LS_TABLE_LIMIT = 200;
 
 /** A job as `ls --json` prints it (one object per line). Times are epoch seconds. */
 export interface LsRecord {
@@ -60,11 +65,17 @@ export function ls(o: LsOptions): Promise<void> {
   return withContext((ctx) => {
     const store = ctx.store;
     const nowS = Date.now() / 1000;
-    const records = selectJobs(store, o).map((r) => lsRecord(store, r, nowS));
+    const selected = selectJobs(store, o);
+    const limit = o.limit ?? (o.json ? 0 : LS_TABLE_LIMIT);
+    const shown = limit > 0 && selected.length > limit ? selected.slice(-limit) : selected;
     if (o.json) {
-      for (const r of records) process.stdout.write(JSON.stringify(r) + '\n');
+      // Streamed in blocks: one record's events at a time, never the whole output as one string.
+      for (let k = 0; k < shown.length; k += 1000) {
+        process.stdout.write(shown.slice(k, k + 1000).map((r) => JSON.stringify(lsRecord(store, r, nowS)) + '\n').join(''));
+      }
       return;
     }
+    const records = shown.map((r) => lsRecord(store, r, nowS));
     if (records.length === 0) {
       process.stdout.write(`no matching jobs in ${store.path}\n`);
       return;
@@ -76,6 +87,8 @@ export function ls(o: LsOptions): Promise<void> {
       const cells = [r.id, r.name, r.system, statusText(r, colour, o.long ? null : 40), r.schedulerId ?? '-', shortDuration(r.ageS), r.durationS === null ? '-' : shortDuration(r.durationS)];
       table.push(o.long ? [...cells, r.partition ?? '-', r.numCores === null ? '-' : String(r.numCores), localTime(r.createdAt), localTime(r.updatedAt), r.stageDir] : cells);
     }
-    process.stdout.write(`${table.toString()}\n${records.length} job(s) in ${store.path}\n`);
+    const more = selected.length - records.length;
+    const note = more > 0 ? `the newest ${records.length} of ${selected.length} job(s) in ${store.path}; ${more} older not shown (--limit <n>, --limit 0 for all)` : `${records.length} job(s) in ${store.path}`;
+    process.stdout.write(`${table.toString()}\n${note}\n`);
   });
 }
