@@ -43,6 +43,8 @@ const a1 = await rawSbatchLoop(cluster, N);
 const b1 = await viaAutopara();
 const b2 = await viaAutopara();
 const a2 = await rawSbatchLoop(cluster, N);
+// A floor, not the target's baseline: the same raw loop whose jobs each start a bare Node (what any Node job pays).
+const c1 = await rawSbatchLoop(cluster, N, undefined, 'node -e 0');
 const bareMs = await bareNodeStartMs(cluster);
 const sideMs = median([...b1.sideMs, ...b2.sideMs]);
 const raw = (a1.totalS + a2.totalS) / 2;
@@ -51,5 +53,6 @@ console.log(`\n${N} one-item jobs, autoparallelize + WFL_EXPYRE_INFO, ssh -> Slu
 console.log(`  raw sbatch loop (A):  total ${f(a1.totalS)} s, ${f(a2.totalS)} s (submitting ${f(a1.submitS)} s, ${f(a2.submitS)} s)`);
 console.log(`  xpr autoparallelize:  total ${f(b1.totalS)} s, ${f(b2.totalS)} s (all submitted after ${f(b1.submitS)} s, ${f(b2.submitS)} s)`);
 console.log(`  ratio xpr / raw:      ${f(xpr / raw)}x`);
+console.log(`  floor: raw loop of \`sbatch --wrap 'node -e 0'\`: total ${f(c1.totalS)} s (${f(c1.totalS / raw)}x the raw loop; xpr is ${f(xpr / c1.totalS)}x this floor)`);
 console.log(`  remote commands:      ${b1.commands}, ${b2.commands} in ${b1.connections}, ${b2.connections} SSH connection(s); polls ${b1.polls}, ${b2.polls}`);
 console.log(`  job side: job start -> op's first line, median ${sideMs.toFixed(0)} ms (max ${Math.max(...b1.sideMs, ...b2.sideMs).toFixed(0)} ms) vs bare node start -> first line ${bareMs} ms = ${(sideMs / bareMs).toFixed(2)}x`);
