@@ -140,7 +140,9 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
     if (next.length === 0) break;
     chunks = next;
   }
-  const stored = ctx.store.getItemResults(record.itemKeys);
+  // Good results are never replaced by failures, so only the items without one at the start are read again.
+  const stored = new Map(initial);
+  for (const [k, r] of ctx.store.getItemResults(record.itemKeys.filter((k) => !initial.get(k)?.ok))) stored.set(k, r);
   const results = record.itemKeys.map((k) => {
     const r = stored.get(k);
     return r?.ok ? (decode(r.payload) as { value: unknown }).value : undefined;
