@@ -44,12 +44,12 @@ export function durationOf(row: JobRow, events: readonly JobEvent[], nowS: numbe
 }
 
 // The record of one job.
-export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000): LsRecord {
+export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000, events?: readonly JobEvent[]): LsRecord {
   const fit = row.details.fit as { partition?: string; numCores?: number } | undefined;
   return {
     id: row.id, name: row.name, system: row.system, state: row.state, reason: row.reason, schedulerId: row.schedulerId,
     createdAt: row.createdAt, updatedAt: row.updatedAt, ageS: Math.max(0, nowS - row.createdAt),
-    durationS: durationOf(row, store.events(row.id), nowS),
+    durationS: durationOf(row, events ?? store.events(row.id), nowS),
     partition: fit?.partition ?? null, numCores: fit?.numCores ?? null, stageDir: row.stageDir, runDir: row.runDir,
   };
 }
@@ -69,13 +69,16 @@ export function ls(o: LsOptions): Promise<void> {
     const limit = o.limit ?? (o.json ? 0 : LS_TABLE_LIMIT);
     const shown = limit > 0 && selected.length > limit ? selected.slice(-limit) : selected;
     if (o.json) {
-      // Streamed in blocks: one record's events at a time, never the whole output as one string.
+      // Streamed in blocks of 1000 jobs (their events read in one query), never the whole output as one string.
       for (let k = 0; k < shown.length; k += 1000) {
-        process.stdout.write(shown.slice(k, k + 1000).map((r) => JSON.stringify(lsRecord(store, r, nowS)) + '\n').join(''));
+        const block = shown.slice(k, k + 1000);
+        const events = store.eventsOf(block.map((r) => r.id));
+        process.stdout.write(block.map((r) => JSON.stringify(lsRecord(store, r, nowS, events.get(r.id))) + '\n').join(''));
       }
       return;
     }
-    const records = shown.map((r) => lsRecord(store, r, nowS));
+    const events = store.eventsOf(shown.map((r) => r.id));
+    const records = shown.map((r) => lsRecord(store, r, nowS, events.get(r.id)));
     if (records.length === 0) {
       process.stdout.write(`no matching jobs in ${store.path}\n`);
       return;

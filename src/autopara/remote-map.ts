@@ -4,7 +4,7 @@
 // another process collect it.
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
-import type { JobRow } from '../store/index.ts';
+import type { ItemResult, JobRow } from '../store/index.ts';
 import { prepareJob, startJobs, JobDiedError, JobFailedError, type XprContext } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
@@ -67,8 +67,12 @@ export async function submitRemote(
     outputs: opts.outputs,
   };
   ctx.store.putCall(keys.callKey, record as unknown as Record<string, unknown>);
+  lookedUp.set(record, cached);
   return record;
 }
+
+/** The item results submitRemote read, for the gatherRemote of the same record in this process (one lookup, not two). */
+const lookedUp = new WeakMap<CallRecord, Map<string, ItemResult>>();
 
 async function startChunks(ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, resources: ResourcesInput): Promise<Chunk[]> {
   if (indexes.length === 0) return [];
@@ -119,7 +123,8 @@ export interface GatherOptions {
 export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: GatherOptions = {}): Promise<{ results: unknown[]; failures: ItemFailure[] }> {
   const failures = new Map<number, ItemFailure>();
   const harvested = new Set<string>();
-  const initial = ctx.store.getItemResults(record.itemKeys);
+  const initial = lookedUp.get(record) ?? ctx.store.getItemResults(record.itemKeys);
+  lookedUp.delete(record);
   const done = new Set(record.itemKeys.flatMap((k, i) => (initial.get(k)?.ok ? [i] : [])));
   const known = new Set(record.chunks.map((c) => c.jobId));
   let chunks = record.chunks;

@@ -275,6 +275,22 @@ export class JobStore {
     return rows.map((r) => ({ seq: r.seq, jobId: r.job_id, at: r.at, fromState: r.from_state, toState: r.to_state, detail: r.detail }));
   }
 
+  /** The events of many jobs at once (one query per 50 000 ids), by job id, each list in order. */
+  eventsOf(ids: readonly string[]): Map<string, JobEvent[]> {
+    const out = new Map<string, JobEvent[]>(ids.map((id) => [id, []]));
+    this.#read(() => {
+      const stmt = this.#db.prepare('SELECT * FROM events WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY seq');
+      for (let k = 0; k < ids.length; k += ITEM_QUERY_KEYS) {
+        for (const r of stmt.iterate(JSON.stringify(ids.slice(k, k + ITEM_QUERY_KEYS))) as Iterable<{
+          seq: number; job_id: string; at: number; from_state: JobState | null; to_state: JobState; detail: string | null;
+        }>) {
+          out.get(r.job_id)?.push({ seq: r.seq, jobId: r.job_id, at: r.at, fromState: r.from_state, toState: r.to_state, detail: r.detail });
+        }
+      }
+    });
+    return out;
+  }
+
   /** Remove jobs (and their events) from the store. Files are the caller's business. */
   deleteJobs(ids: readonly string[]): number {
     return this.#write(() => {

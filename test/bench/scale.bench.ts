@@ -35,7 +35,7 @@ for (const n of sizes) {
   if (!harvest.ok || !collect.ok || !rerun.ok) throw new Error(`wrong results at n=${n}`);
   rows.push({
     n, submitMs: submit.ms, submitMB: submit.rssMB, harvestMs: harvest.ms, collectMs: collect.ms, collectMB: collect.rssMB,
-    rerunMs: rerun.ms, rerunWallMs: rerun.wallMs, rerunMB: rerun.rssMB,
+    rerunMs: rerun.ms, rerunCpuMs: rerun.cpuMs as number, submitCpuMs: submit.cpuMs as number, collectCpuMs: collect.cpuMs as number, rerunWallMs: rerun.wallMs, rerunMB: rerun.rssMB,
     storeMB: statSync(join(p.root, STORE_FILE)).size / 2 ** 20, rootMB: du(p.root),
   });
   console.error(`n=${n} done (loadavg ${loadavg()})`);
@@ -68,9 +68,9 @@ const mb = (x: number): string => `${x.toFixed(0)} MB`;
 const ratio = (k: number, key: string): string => (k === 0 ? '' : ` (${(rows[k]![key]! / rows[k - 1]![key]!).toFixed(1)}x)`);
 console.log(`\nscale, local queue, 10 jobs per call, batch 1000 (loadavg ${loadavg()}); (Nx) = ratio to the previous size`);
 rows.forEach((r, k) => {
-  console.log(`  ${r.n!.toExponential(0)} items: plan+submit ${s(r.submitMs!)}${ratio(k, 'submitMs')} ${mb(r.submitMB!)}${ratio(k, 'submitMB')}; ` +
-    `collectCall ${s(r.collectMs!)}${ratio(k, 'collectMs')} ${mb(r.collectMB!)}${ratio(k, 'collectMB')} (first, waiting for the jobs: ${s(r.harvestMs!)}); ` +
-    `cached rerun ${s(r.rerunMs!)}${ratio(k, 'rerunMs')} (process wall ${s(r.rerunWallMs!)}) ${mb(r.rerunMB!)}${ratio(k, 'rerunMB')}; ` +
+  console.log(`  ${r.n!.toExponential(0)} items: plan+submit ${s(r.submitMs!)}${ratio(k, 'submitMs')} cpu ${s(r.submitCpuMs!)}${ratio(k, 'submitCpuMs')} ${mb(r.submitMB!)}${ratio(k, 'submitMB')}; ` +
+    `collectCall ${s(r.collectMs!)}${ratio(k, 'collectMs')} cpu ${s(r.collectCpuMs!)}${ratio(k, 'collectCpuMs')} ${mb(r.collectMB!)}${ratio(k, 'collectMB')} (first, waiting for the jobs: ${s(r.harvestMs!)}); ` +
+    `cached rerun ${s(r.rerunMs!)}${ratio(k, 'rerunMs')} cpu ${s(r.rerunCpuMs!)}${ratio(k, 'rerunCpuMs')} (process wall ${s(r.rerunWallMs!)}) ${mb(r.rerunMB!)}${ratio(k, 'rerunMB')}; ` +
     `store ${mb(r.storeMB!)}${ratio(k, 'storeMB')}, project dir ${mb(r.rootMB!)}`);
 });
 lsRows.forEach((r, k) => {
