@@ -35,6 +35,12 @@ function filters(cmd: Command, destructive = false): Command {
 }
 
 // --interval: a positive number of seconds (NaN or 0 would make `logs --follow` spin).
+// A whole number >= 0 (e.g. --limit).
+export function parseCount(v: string): number {
+  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError(`expected a whole number >= 0, got ${JSON.stringify(v)}`);
+  return Number(v.trim());
+}
+
 export function parseInterval(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of seconds, got ${JSON.stringify(v)}`);
@@ -60,6 +66,7 @@ export function buildProgram(): Command {
     .option('-l, --long', 'more columns: partition, cores, times, stage dir; full reasons')
     .option('-o, --format <columns>', `the table's columns, comma-separated (squeue -o habit): ${LS_COLUMN_NAMES.join(', ')}`)
     .option('-w, --watch [seconds]', 'redraw every N seconds (default 2) until Ctrl-C', parseInterval)
+    .addOption(new Option('--limit <n>', 'show only the newest n matching jobs; 0 = all (default: 200 in the table, all with --json)').argParser(parseCount))
     .addOption(new Option('--long-output', 'ExPyRe\'s spelling of --long').hideHelp())
     .action(async (o) => (await import('./commands/ls.ts')).ls({ ...o, long: o.long || o.longOutput }));
 

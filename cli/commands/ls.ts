@@ -17,7 +17,12 @@ export interface LsOptions extends FilterOptions {
   format?: string;
   /** Redraw every N seconds until interrupted (true = every 2 s). */
   watch?: number | true;
+  /** Show only the newest n matching jobs (0 = all). @default LS_TABLE_LIMIT for the table, all for --json */
+  limit?: number;
 }
+
+/** Rows the table shows by default: a table of 10^5 jobs takes minutes to lay out and nobody reads it. */
+export const LS_TABLE_LIMIT = 200;
 
 /** A job as `ls --json` prints it (one object per line). Times are epoch seconds. */
 export interface LsRecord {
@@ -49,27 +54,50 @@ export function durationOf(row: JobRow, events: readonly JobEvent[], nowS: numbe
 }
 
 // The record of one job.
-export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000): LsRecord {
+export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000, events?: readonly JobEvent[]): LsRecord {
   const fit = row.details.fit as { partition?: string; numCores?: number } | undefined;
   return {
     id: row.id, name: row.name, system: row.system, state: row.state, reason: row.reason, schedulerId: row.schedulerId,
     createdAt: row.createdAt, updatedAt: row.updatedAt, ageS: Math.max(0, nowS - row.createdAt),
-    durationS: durationOf(row, store.events(row.id), nowS),
+    durationS: durationOf(row, events ?? store.events(row.id), nowS),
     partition: fit?.partition ?? null, numCores: fit?.numCores ?? null, stageDir: row.stageDir, runDir: row.runDir,
     usage: usageOf(row.details),
   };
 }
 
-// The output of one `xpr ls` (table or JSON lines) for the selected jobs.
-export function renderLs(store: JobStore, o: LsOptions, colour = useColor()): string {
+// The output of one `xpr ls` (table or JSON lines) for the selected jobs, in parts: JSON lines come in blocks of 1000
+// jobs (their events read in one query), so a store of 10^5 jobs is streamed, never held as one string.
+export function* lsOutput(store: JobStore, o: LsOptions, colour = useColor()): Generator<string> {
   const nowS = Date.now() / 1000;
+  const selected = selectJobs(store, o);
+  const limit = o.limit ?? (o.json ? 0 : LS_TABLE_LIMIT);
+  const shown = limit > 0 && selected.length > limit ? selected.slice(-limit) : selected;
+  if (o.json) {
+    for (let k = 0; k < shown.length; k += 1000) {
+      const block = shown.slice(k, k + 1000);
+      const events = store.eventsOf(block.map((r) => r.id));
+      yield block.map((r) => JSON.stringify(lsRecord(store, r, nowS, events.get(r.id))) + '\n').join('');
+    }
+    return;
+  }
+  if (shown.length === 0) return yield `no matching jobs in ${store.path}\n`;
   const columns = o.format !== undefined ? parseColumns(o.format) : o.long ? LONG_COLUMNS : DEFAULT_COLUMNS;
-  const records = selectJobs(store, o).map((r) => lsRecord(store, r, nowS));
-  if (o.json) return records.map((r) => JSON.stringify(r) + '\n').join('');
-  if (records.length === 0) return `no matching jobs in ${store.path}\n`;
+  const events = store.eventsOf(shown.map((r) => r.id));
   const table = makeTable(columns.map((c) => LS_COLUMNS[c]!.header), colour);
-  for (const r of records) table.push(columns.map((c) => LS_COLUMNS[c]!.cell(r, { colour, long: o.long === true })));
-  return `${table.toString()}\n${records.length} job(s) in ${store.path}\n`;
+  for (const row of shown) {
+    const r = lsRecord(store, row, nowS, events.get(row.id));
+    table.push(columns.map((c) => LS_COLUMNS[c]!.cell(r, { colour, long: o.long === true })));
+  }
+  const more = selected.length - shown.length;
+  const note = more > 0
+    ? `the newest ${shown.length} of ${selected.length} job(s) in ${store.path}; ${more} older not shown (--limit <n>, --limit 0 for all)`
+    : `${shown.length} job(s) in ${store.path}`;
+  yield `${table.toString()}\n${note}\n`;
+}
+
+// The whole output of one `xpr ls`, as one string (what --watch redraws).
+export function renderLs(store: JobStore, o: LsOptions, colour = useColor()): string {
+  return [...lsOutput(store, o, colour)].join('');
 }
 
 // Print the selected jobs (once, or redrawn every --watch seconds until Ctrl-C).
@@ -77,7 +105,7 @@ export function ls(o: LsOptions): Promise<void> {
   if (o.format !== undefined) parseColumns(o.format); // a bad --format fails before anything is read
   return withContext(async (ctx) => {
     if (o.watch === undefined) {
-      process.stdout.write(renderLs(ctx.store, o));
+      for (const part of lsOutput(ctx.store, o)) process.stdout.write(part);
       return;
     }
     const seconds = o.watch === true ? 2 : o.watch;

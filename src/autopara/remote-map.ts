@@ -4,7 +4,7 @@
 // another process collect it.
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
-import type { JobRow, JobState } from '../store/index.ts';
+import type { ItemResult, JobRow, JobState } from '../store/index.ts';
 import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext, type StartOptions } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
@@ -68,15 +68,18 @@ export async function submitRemote(
   backfillJobItems(ctx, keys.callKey);
   const firstIndex = new Map<string, number>();
   keys.itemKeys.forEach((k, i) => firstIndex.has(k) || firstIndex.set(k, i));
+  // One lookup of the item cache, repeated only when collecting or recompute changed it; gatherRemote reuses the last.
+  let cached = new Map<string, ItemResult>();
   const missingKeys = (): string[] => {
-    const cached = ctx.store.getItemResults([...firstIndex.keys()]);
+    cached = ctx.store.getItemResults([...firstIndex.keys()]);
     return [...firstIndex.keys()].filter((k) => !cached.get(k)?.ok || recompute.has(k));
   };
+  let missing = missingKeys();
   // Ended jobs of earlier runs that hold wanted items: their records go into the item cache (recomputed ones then dropped).
-  const ended = new Set([...ctx.store.jobsHoldingItems(missingKeys(), UNCOLLECTED).values()].flat());
+  const ended = new Set([...ctx.store.jobsHoldingItems(missing, UNCOLLECTED).values()].flat());
   for (const row of ctx.store.list({ ids: [...ended] })) collectOrphan(ctx, row);
   if (recompute.size) ctx.store.deleteItemResults([...recompute]);
-  const missing = missingKeys();
+  if (ended.size || recompute.size) missing = missingKeys();
   const holders = ctx.store.jobsHoldingItems(missing, LIVE_OR_NEW);
   const adopted = [...new Set(missing.flatMap((k) => holders.get(k)?.slice(0, 1) ?? []))];
   const adoptedChunks: Chunk[] = adopted.map((jobId) => ({ jobId, indexes: ctx.store.jobItemKeys(jobId).map((k) => firstIndex.get(k) ?? -1) }));
@@ -94,6 +97,7 @@ export async function submitRemote(
     outputs: opts.outputs,
   };
   ctx.store.putCall(keys.callKey, record as unknown as Record<string, unknown>);
+  lookedUp.set(record, cached);
   return record;
 }
 
@@ -121,6 +125,9 @@ function collectOrphan(ctx: XprContext, row: JobRow): void {
   if (row.state === 'succeeded') ctx.store.transition(row.id, 'processed');
   else if (row.state === 'died') ctx.store.transition(row.id, 'processed', { reason: `died: ${row.reason ?? 'unknown'}` });
 }
+
+/** The item results submitRemote read, for the gatherRemote of the same record in this process (one lookup, not two). */
+const lookedUp = new WeakMap<CallRecord, Map<string, ItemResult>>();
 
 async function startChunks(
   ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, resources: ResourcesInput, itemKeys: readonly string[], recompute = false,
@@ -191,7 +198,8 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
   const harvested = new Set<string>();
   const byKey = new Map<string, number[]>();
   record.itemKeys.forEach((k, i) => byKey.set(k, [...(byKey.get(k) ?? []), i]));
-  const initial = ctx.store.getItemResults(record.itemKeys);
+  const initial = lookedUp.get(record) ?? ctx.store.getItemResults(record.itemKeys);
+  lookedUp.delete(record);
   const done = new Set(record.itemKeys.flatMap((k, i) => (initial.get(k)?.ok ? [i] : [])));
   // Cached: results there before waiting began for items no job of the call was started for.
   const inChunks = new Set(record.chunks.flatMap((c) => c.indexes));
@@ -230,7 +238,9 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
     if (next.length === 0) break;
     chunks = next;
   }
-  const stored = ctx.store.getItemResults(record.itemKeys);
+  // Good results are never replaced by failures, so only the items without one at the start are read again.
+  const stored = new Map(initial);
+  for (const [k, r] of ctx.store.getItemResults(record.itemKeys.filter((k) => !initial.get(k)?.ok))) stored.set(k, r);
   const results = record.itemKeys.map((k) => {
     const r = stored.get(k);
     return r?.ok ? (decode(r.payload) as { value: unknown }).value : undefined;

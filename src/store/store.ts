@@ -12,6 +12,9 @@ import { StoreError, storeFailure } from './errors.ts';
 
 export const STORE_FILE = 'xpr-jobs.sqlite';
 
+/** Item keys per getItemResults query. */
+const ITEM_QUERY_KEYS = 50_000;
+
 export interface JobRow {
   id: string;
   cacheKey: string;
@@ -333,6 +336,22 @@ export class JobStore {
     return rows.map((r) => ({ seq: r.seq, jobId: r.job_id, at: r.at, fromState: r.from_state, toState: r.to_state, detail: r.detail }));
   }
 
+  /** The events of many jobs at once (one query per 50 000 ids), by job id, each list in order. */
+  eventsOf(ids: readonly string[]): Map<string, JobEvent[]> {
+    const out = new Map<string, JobEvent[]>(ids.map((id) => [id, []]));
+    this.#read(() => {
+      const stmt = this.#db.prepare('SELECT * FROM events WHERE job_id IN (SELECT value FROM json_each(?)) ORDER BY seq');
+      for (let k = 0; k < ids.length; k += ITEM_QUERY_KEYS) {
+        for (const r of stmt.iterate(JSON.stringify(ids.slice(k, k + ITEM_QUERY_KEYS))) as Iterable<{
+          seq: number; job_id: string; at: number; from_state: JobState | null; to_state: JobState; detail: string | null;
+        }>) {
+          out.get(r.job_id)?.push({ seq: r.seq, jobId: r.job_id, at: r.at, fromState: r.from_state, toState: r.to_state, detail: r.detail });
+        }
+      }
+    });
+    return out;
+  }
+
   /** Remove jobs (and their events) from the store. Files are the caller's business. */
   deleteJobs(ids: readonly string[]): number {
     return this.#write(() => {
@@ -346,15 +365,18 @@ export class JobStore {
     });
   }
 
-  // Per-item results already stored, for the given item keys (one read transaction, so 10 000 lookups stay fast).
+  // Per-item results already stored, for the given item keys: one query per 50 000 keys (passed as a JSON array), so
+  // SQLite walks the index itself instead of one statement call per key (10^6 keys: seconds -> under one).
   getItemResults(itemKeys: readonly string[]): Map<string, ItemResult> {
     const out = new Map<string, ItemResult>();
+    if (itemKeys.length === 0) return out;
     this.#read(() => {
-      const stmt = this.#db.prepare('SELECT item_key, job_id, ok, payload FROM item_results WHERE item_key = ?');
+      const stmt = this.#db.prepare('SELECT item_key, job_id, ok, payload FROM item_results WHERE item_key IN (SELECT value FROM json_each(?))').raw();
       this.#db.transaction(() => {
-        for (const key of itemKeys) {
-          const r = stmt.get(key) as { item_key: string; job_id: string; ok: number; payload: string } | undefined;
-          if (r) out.set(key, { itemKey: r.item_key, jobId: r.job_id, ok: r.ok === 1, payload: r.payload });
+        for (let k = 0; k < itemKeys.length; k += ITEM_QUERY_KEYS) {
+          for (const r of stmt.iterate(JSON.stringify(itemKeys.slice(k, k + ITEM_QUERY_KEYS))) as Iterable<[string, string, number, string]>) {
+            out.set(r[0], { itemKey: r[0], jobId: r[1], ok: r[2] === 1, payload: r[3] });
+          }
         }
       })();
     });

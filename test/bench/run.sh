@@ -4,6 +4,8 @@
 # the others: with the cluster env already sourced they use it as it is; otherwise, as root, what of the cluster is not
 # running is started here and stopped after; without root they are skipped with a message.
 #   bash test/bench/run.sh [--list]        XPR_BENCH_ONLY=<regex on the file name> runs a subset
+# Sizes: XPR_BENCH_JOBS (Slurm job benches, default 200), XPR_BENCH_RTT_MS (wan-slurm, 50), XPR_BENCH_SCALE_MAX
+# (scale: largest item count, 1e5; 1e6 adds the million-item case).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,6 +25,9 @@ fi
 args_of() {
   case "$(basename "$1")" in
     slurm-200.bench.ts) echo "${XPR_BENCH_JOBS:-200}" ;;
+    autopara-slurm.bench.ts) echo "${XPR_BENCH_JOBS:-200}" ;;
+    wan-slurm.bench.ts) echo "${XPR_BENCH_JOBS:-200} ${XPR_BENCH_RTT_MS:-50}" ;;
+    scale.bench.ts) echo "${XPR_BENCH_SCALE_MAX:-1e5}" ;;
   esac
 }
 failed=()
