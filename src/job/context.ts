@@ -1,14 +1,14 @@
 // The state one driver process works with: loaded config, the project's job store, one session per system.
-// Nothing is read at import; the default context is built on first use and reused for the life of the process.
+// Nothing is read at import; the default context is built on first use and reused for the life of the process. The
+// transport (ssh2), session and poller modules load on the first session, so a command that only reads the store starts fast.
 import { homedir } from 'node:os';
 import { loadConfig, getSystem } from '../config/load.ts';
 import type { XprConfig, SystemConfig } from '../config/types.ts';
 import { JobStore } from '../store/index.ts';
-import { makeTransport } from '../transport/index.ts';
 import type { Transport } from '../transport/types.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { openSession, type SystemSession } from './session.ts';
-import { Poller } from './poller.ts';
+import type { SystemSession } from './session.ts';
+import type { Poller } from './poller.ts';
 import { closeAtExit, forgetAtExit } from './exit-close.ts';
 
 export interface ContextOptions {
@@ -31,6 +31,7 @@ export class XprContext {
   readonly #sessions = new Map<string, Promise<SystemSession>>();
   readonly #transports = new Map<string, Transport>();
   readonly #pollers = new Map<string, Promise<Poller>>();
+  readonly #loading = new Set<Promise<unknown>>();
 
   constructor(opts: ContextOptions = {}) {
     this.cwd = opts.cwd ?? process.cwd();
@@ -56,18 +57,26 @@ export class XprContext {
     let s = this.#sessions.get(name);
     if (!s) {
       const system = this.system(name);
-      const transport = makeTransport(system, {
-        ssh2: { homeDir: this.homeDir, agentSocket: this.env.SSH_AUTH_SOCK ?? null },
-      });
-      this.#transports.set(name, transport);
+      const projectId = this.store.projectId();
       closeAtExit(this);
-      s = openSession({ system, transport, projectRoot: this.config.projectRoot, projectId: this.store.projectId(), env: this.env });
-      s.catch(() => {
-        // A failed session closes its transport: the next attempt starts a fresh one, and nothing is left open.
-        this.#sessions.delete(name);
-        this.#transports.delete(name);
-        void transport.close().catch(() => undefined);
-      });
+      const modules = Promise.all([import('../transport/index.ts'), import('./session.ts')]);
+      this.#loading.add(modules);
+      s = (async () => {
+        const [{ makeTransport }, { openSession }] = await modules.finally(() => this.#loading.delete(modules));
+        const transport = makeTransport(system, {
+          ssh2: { homeDir: this.homeDir, agentSocket: this.env.SSH_AUTH_SOCK ?? null },
+        });
+        this.#transports.set(name, transport);
+        try {
+          return await openSession({ system, transport, projectRoot: this.config.projectRoot, projectId, env: this.env });
+        } catch (err) {
+          // A failed session closes its transport: the next attempt starts a fresh one, and nothing is left open.
+          this.#transports.delete(name);
+          void transport.close().catch(() => undefined);
+          throw err;
+        }
+      })();
+      s.catch(() => this.#sessions.delete(name));
       this.#sessions.set(name, s);
     }
     return s;
@@ -77,7 +86,7 @@ export class XprContext {
   poller(name: string): Promise<Poller> {
     let p = this.#pollers.get(name);
     if (!p) {
-      p = this.session(name).then((session) => new Poller(this, session));
+      p = Promise.all([this.session(name), import('./poller.ts')]).then(([session, { Poller }]) => new Poller(this, session));
       p.catch(() => this.#pollers.delete(name));
       this.#pollers.set(name, p);
     }
@@ -92,6 +101,10 @@ export class XprContext {
   // Stop pollers, close connections and the store. The jobs themselves are not touched.
   async close(): Promise<void> {
     forgetAtExit(this);
+    // A session whose modules are still loading puts its transport in #transports next: wait for that, so none is
+    // left open (a connection being opened is then closed, which ends its attempt).
+    await Promise.all([...this.#loading].map((m) => m.catch(() => undefined)));
+    await new Promise((r) => setImmediate(r));
     for (const p of this.#pollers.values()) (await p.catch(() => undefined))?.stop();
     await Promise.all([...this.#transports.values()].map((t) => t.close().catch(() => undefined)));
     this.#pollers.clear();
