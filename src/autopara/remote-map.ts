@@ -301,7 +301,16 @@ async function resubmitDied(
   ctx.logger.info(`resubmitting ${retry.length} item(s) of ${died.length} died job(s) with max_time ${formatHMS(maxTimeS)}${memNote} (attempt ${round + 1} of ${MAX_RESUBMITS})`);
   let fresh: Chunk[];
   try {
-    fresh = await startChunks(ctx, resubmit.call, retry, round + 1, resubmitResources(info, maxTimeS, memKb), record.itemKeys);
+    // Claimed as in submitRemote: a driver of an overlapping call waiting on the same died job resubmits each item
+    // once between them; items the other one resubmitted (or finished) meanwhile are adopted (or read from the cache).
+    const at = new Map<string, number[]>();
+    for (const i of retry) at.set(record.itemKeys[i]!, [...(at.get(record.itemKeys[i]!) ?? []), i]);
+    const claimed = await claimAndStart(ctx, [...at.keys()], HOLDERS, (mine) =>
+      startChunks(ctx, resubmit.call, mine.flatMap((k) => at.get(k)!).sort((a, b) => a - b), round + 1, resubmitResources(info, maxTimeS, memKb), record.itemKeys));
+    fresh = claimed.started.flat();
+    for (const jobId of claimed.adopted) {
+      if (!fresh.some((c) => c.jobId === jobId)) fresh.push({ jobId, indexes: ctx.store.jobItemKeys(jobId).map((k) => record.itemKeys.indexOf(k)) });
+    }
   } catch (error) {
     ctx.logger.warn(`resubmitting ${retry.length} item(s) failed, reporting them as died: ${(error as Error).message}`);
     return [];

@@ -13,6 +13,8 @@ import Database from 'better-sqlite3';
 import { makeProject, type TestProject } from '../helpers/project.ts';
 import { clusterEnv, clusterProject, type ClusterEnv } from '../helpers/cluster.ts';
 import { onCluster } from '../fixtures/faults/harness.ts';
+import { autoparallelize, type RemoteInfoInput } from '../../src/index.ts';
+import { diesOnceLedgered } from '../fixtures/restart/ops.ts';
 
 const driver = fileURLToPath(new URL('../fixtures/restart/driver.ts', import.meta.url));
 const queue = { q: { host: null, scheduler: 'local', partitions: { node: { num_cores: 2, max_time: null, max_mem: null } } } };
@@ -130,4 +132,38 @@ test('slurm_ssh: two drivers started at once on overlapping items with other chu
   const c = clusterEnv(t, ['slurm']);
   if (!c) return;
   await trials(t, () => clusterProject(c), 'slurm_ssh', overlapA, overlapB, 200, c);
+});
+
+// Two calls in one process, each with its own context (own store connection and poller): their died jobs are
+// resubmitted with resubmit_killed_jobs; each item is resubmitted once between them, not once per driver.
+test('local queue: two overlapping calls at once, with other chunk sizes, resubmit each died item once between them', async (t) => {
+  const info = (perJob: number): RemoteInfoInput => ({
+    sys_name: 'q', job_name: 'rd', resources: { num_cores: 1, max_time: '10m' }, partial_node: true,
+    num_inputs_per_queued_job: perJob, check_interval: 0.5, resubmit_killed_jobs: true,
+  });
+  let failed = 0;
+  for (let k = 0; k < 3; k++) {
+    const p = makeProject({ systems: queue });
+    const [ca, cb] = [p.context(), p.context()];
+    try {
+      const a = Array.from({ length: 6 }, (_, i) => i);
+      const b = Array.from({ length: 6 }, (_, i) => i + 3);
+      const [ra, rb] = await Promise.all([
+        autoparallelize(diesOnceLedgered, a, { context: ca, args: [p.dir], remoteInfo: info(1), progress: 'silent' }),
+        autoparallelize(diesOnceLedgered, b, { context: cb, args: [p.dir], remoteInfo: info(2), progress: 'silent' }),
+      ]);
+      const bad: string[] = [];
+      if (JSON.stringify([...ra]) !== JSON.stringify(a.map((x) => x + 1000))) bad.push(`call a returned ${JSON.stringify([...ra])}`);
+      if (JSON.stringify([...rb]) !== JSON.stringify(b.map((x) => x + 1000))) bad.push(`call b returned ${JSON.stringify([...rb])}`);
+      const counts = ledgerCounts(join(p.dir, 'ledger.txt'));
+      for (let x = 0; x < 9; x++) if (counts.get(x) !== 1) bad.push(`item ${x}: op ran ${counts.get(x) ?? 0} times after its job died`);
+      if (bad.length) {
+        failed++;
+        t.log(`trial ${k + 1}: ${bad.join('; ')}`);
+      }
+    } finally {
+      await Promise.all([ca.close(), cb.close()]);
+    }
+  }
+  t.is(failed, 0, `${failed} of 3 trials resubmitted an item twice or returned a wrong result`);
 });
