@@ -7,7 +7,9 @@ import { newLease, isStaleLease } from '../job/lease.ts';
 /** A claim not renewed for this long belongs to a driver that crashed (on another host; on this one its pid tells). */
 const CLAIM_STALE_MS = 10 * 60_000;
 const RENEW_MS = 30_000;
+/** Waiting for another driver's items: first re-check after this, then twice as long each time up to WAIT_MAX_MS. */
 const WAIT_MS = 300;
+const WAIT_MAX_MS = 2000;
 
 /** Whether a claim's owner is gone: its process on this host is dead, its lease too old, or it stopped renewing. */
 export function isStaleClaim(owner: string, renewedAtS: number, nowMs = Date.now()): boolean {
@@ -27,7 +29,7 @@ export async function claimAndStart<R>(
   const adopted = new Set<string>();
   const started: R[] = [];
   let pending = [...itemKeys];
-  let waited = false;
+  let waits = 0;
   while (pending.length) {
     const plan = ctx.store.claimItems(pending, holderStates, owner, isStaleClaim);
     for (const ids of plan.held.values()) adopted.add(ids[0]!);
@@ -43,10 +45,9 @@ export async function claimAndStart<R>(
     }
     pending = plan.others;
     if (pending.length) {
-      if (!waited) ctx.logger.info(`${pending.length} item(s) are being submitted by another xpr process: waiting for its jobs`);
-      waited = true;
+      if (waits === 0) ctx.logger.info(`${pending.length} item(s) are being submitted by another xpr process: waiting for its jobs`);
       opts.signal?.throwIfAborted();
-      await new Promise((r) => setTimeout(r, WAIT_MS));
+      await new Promise((r) => setTimeout(r, Math.min(WAIT_MAX_MS, WAIT_MS * 2 ** waits++)));
     }
   }
   return { adopted: [...adopted], started };
