@@ -12,6 +12,7 @@ import type { RemoteInfo } from './remote-info.ts';
 import { itemsPerJob } from './remote-info.ts';
 import type { ItemFailure } from './failures.ts';
 import { countJobs, type ProgressSnapshot } from './progress-events.ts';
+import { claimAndStart } from './item-claims.ts';
 import { resubmitMaxTimeS, resubmitMemKb, resubmitResources, fitsSystem } from './resubmit.ts';
 import { usageOf } from '../job/usage.ts';
 import { requestedMemBytes } from '../job/usage-record.ts';
@@ -53,6 +54,8 @@ const ENDED = ['succeeded', 'failed', 'died', 'cancelled', 'processed'];
 
 /** States of a job that will produce (or has produced) its items' results: a rerun waits for it instead of chunking them. */
 const LIVE_OR_NEW: readonly JobState[] = ['created', 'staged', 'submitted', 'queued', 'running'];
+/** Jobs adopted when items are claimed: also succeeded ones another driver has not collected yet. */
+const HOLDERS: readonly JobState[] = [...LIVE_OR_NEW, 'succeeded'];
 /** Ended jobs whose item records may not be in the item cache yet (their driver was killed before collecting them). */
 const UNCOLLECTED: readonly JobState[] = ['succeeded', 'died'];
 
@@ -80,12 +83,14 @@ export async function submitRemote(
   for (const row of ctx.store.list({ ids: [...ended] })) collectOrphan(ctx, row);
   if (recompute.size) ctx.store.deleteItemResults([...recompute]);
   if (ended.size || recompute.size) missing = missingKeys();
-  const holders = ctx.store.jobsHoldingItems(missing, LIVE_OR_NEW);
-  const adopted = [...new Set(missing.flatMap((k) => holders.get(k)?.slice(0, 1) ?? []))];
+  // Which items get new jobs is decided in one store transaction per round, so two drivers running overlapping calls at
+  // once never both start a job for an item: the items another driver is submitting are adopted from its jobs.
+  const claimed = await claimAndStart(ctx, missing, HOLDERS, (mine) =>
+    startChunks(ctx, call, mine.map((k) => firstIndex.get(k)!).sort((a, b) => a - b), 0, call.info.resources, keys.itemKeys, recompute.size > 0));
+  const chunks = claimed.started.flat();
+  const adopted = claimed.adopted.filter((id) => !chunks.some((c) => c.jobId === id));
   const adoptedChunks: Chunk[] = adopted.map((jobId) => ({ jobId, indexes: ctx.store.jobItemKeys(jobId).map((k) => firstIndex.get(k) ?? -1) }));
-  const fresh = missing.filter((k) => !holders.has(k)).map((k) => firstIndex.get(k)!).sort((a, b) => a - b);
-  if (adopted.length) ctx.logger.info(`${missing.length - fresh.length} item(s) are already being computed by ${adopted.length} job(s) of an earlier run: waiting for them`);
-  const chunks = await startChunks(ctx, call, fresh, 0, call.info.resources, keys.itemKeys, recompute.size > 0);
+  if (adopted.length) ctx.logger.info(`${adoptedChunks.flatMap((c) => c.indexes).filter((i) => i >= 0).length} item(s) are already being computed by ${adopted.length} job(s) of an earlier run or another process: waiting for them`);
   const record: CallRecord = {
     version: 2,
     callKey: keys.callKey,
@@ -296,7 +301,16 @@ async function resubmitDied(
   ctx.logger.info(`resubmitting ${retry.length} item(s) of ${died.length} died job(s) with max_time ${formatHMS(maxTimeS)}${memNote} (attempt ${round + 1} of ${MAX_RESUBMITS})`);
   let fresh: Chunk[];
   try {
-    fresh = await startChunks(ctx, resubmit.call, retry, round + 1, resubmitResources(info, maxTimeS, memKb), record.itemKeys);
+    // Claimed as in submitRemote: a driver of an overlapping call waiting on the same died job resubmits each item
+    // once between them; items the other one resubmitted (or finished) meanwhile are adopted (or read from the cache).
+    const at = new Map<string, number[]>();
+    for (const i of retry) at.set(record.itemKeys[i]!, [...(at.get(record.itemKeys[i]!) ?? []), i]);
+    const claimed = await claimAndStart(ctx, [...at.keys()], HOLDERS, (mine) =>
+      startChunks(ctx, resubmit.call, mine.flatMap((k) => at.get(k)!).sort((a, b) => a - b), round + 1, resubmitResources(info, maxTimeS, memKb), record.itemKeys));
+    fresh = claimed.started.flat();
+    for (const jobId of claimed.adopted) {
+      if (!fresh.some((c) => c.jobId === jobId)) fresh.push({ jobId, indexes: ctx.store.jobItemKeys(jobId).map((k) => record.itemKeys.indexOf(k)) });
+    }
   } catch (error) {
     ctx.logger.warn(`resubmitting ${retry.length} item(s) failed, reporting them as died: ${(error as Error).message}`);
     return [];

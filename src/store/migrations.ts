@@ -61,4 +61,12 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX job_items_key ON job_items (item_key);
    CREATE INDEX item_results_job ON item_results (job_id);`,
+  // 4: items a driver has decided to start jobs for and is preparing/submitting (until its jobs' item keys are
+  //    recorded), so two drivers sharing the store never both start a job for one item (src/autopara/item-claims.ts)
+  `CREATE TABLE item_claims (
+     item_key   TEXT PRIMARY KEY,
+     owner      TEXT NOT NULL,
+     renewed_at REAL NOT NULL
+   );
+   CREATE INDEX item_claims_owner ON item_claims (owner);`,
 ];

@@ -232,6 +232,66 @@ export class JobStore {
     return out;
   }
 
+  /**
+   * Decide who computes each of `itemKeys`, in ONE write transaction (so two processes never both decide to start a
+   * job for an item): `done` have a good stored result; `held` are held by jobs in `holderStates` (ids newest first);
+   * `others` are claimed by another owner that `isStale(owner, renewedAt s)` says is alive; `mine` are the rest, now
+   * claimed by `owner` until releaseItemClaims (the caller records them in jobs meanwhile).
+   */
+  claimItems(
+    itemKeys: readonly string[], holderStates: readonly JobState[], owner: string, isStale: (owner: string, renewedAt: number) => boolean,
+  ): { done: string[]; held: Map<string, string[]>; others: string[]; mine: string[] } {
+    const plan = { done: [] as string[], held: new Map<string, string[]>(), others: [] as string[], mine: [] as string[] };
+    if (itemKeys.length === 0) return plan;
+    return this.#write(() => {
+      const keysIn = 'IN (SELECT value FROM json_each(?))';
+      const results = this.#db.prepare(`SELECT item_key FROM item_results WHERE ok = 1 AND item_key ${keysIn}`).pluck();
+      const holders = this.#db.prepare(
+        `SELECT i.item_key, j.id FROM job_items i JOIN jobs j ON j.id = i.job_id WHERE i.item_key ${keysIn}
+         AND j.state IN (${holderStates.map(() => '?').join(', ') || 'NULL'}) ORDER BY j.created_at DESC, j.rowid DESC`,
+      ).raw();
+      const claims = this.#db.prepare(`SELECT item_key, owner, renewed_at FROM item_claims WHERE item_key ${keysIn}`).raw();
+      const put = this.#db.prepare(
+        `INSERT INTO item_claims (item_key, owner, renewed_at) SELECT value, ?, ? FROM json_each(?) WHERE true
+         ON CONFLICT(item_key) DO UPDATE SET owner = excluded.owner, renewed_at = excluded.renewed_at`,
+      );
+      const t = now();
+      for (let k = 0; k < itemKeys.length; k += ITEM_QUERY_KEYS) {
+        const keys = itemKeys.slice(k, k + ITEM_QUERY_KEYS);
+        const json = JSON.stringify(keys);
+        const done = new Set(results.all(json) as string[]);
+        for (const [key, id] of holders.all(json, ...holderStates) as Array<[string, string]>) {
+          if (done.has(key)) continue;
+          const ids = plan.held.get(key);
+          if (!ids) plan.held.set(key, [id]);
+          else if (!ids.includes(id)) ids.push(id);
+        }
+        const claimed = new Map((claims.all(json) as Array<[string, string, number]>).map(([key, o, at]) => [key, { o, at }]));
+        const mine: string[] = [];
+        for (const key of keys) {
+          const c = claimed.get(key);
+          if (done.has(key)) plan.done.push(key);
+          else if (plan.held.has(key)) continue;
+          else if (c && c.o !== owner && !isStale(c.o, c.at)) plan.others.push(key);
+          else mine.push(key);
+        }
+        if (mine.length) put.run(owner, t, JSON.stringify(mine));
+        plan.mine.push(...mine);
+      }
+      return plan;
+    });
+  }
+
+  /** Keep `owner`'s item claims alive (see claimItems). */
+  renewItemClaims(owner: string): void {
+    this.#write(() => this.#db.prepare('UPDATE item_claims SET renewed_at = ? WHERE owner = ?').run(now(), owner));
+  }
+
+  /** Drop `owner`'s item claims (its jobs' item keys are recorded, or it gave up). */
+  releaseItemClaims(owner: string): void {
+    this.#write(() => this.#db.prepare('DELETE FROM item_claims WHERE owner = ?').run(owner));
+  }
+
   // The newest job with this cache key in a state that is reused (created … succeeded, died), if any.
   findReusable(cacheKey: string): JobRow | undefined {
     return this.#findReusable(cacheKey);
