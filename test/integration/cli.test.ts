@@ -349,7 +349,7 @@ test('db-unlock removes a lock whose holder is gone, and refuses one whose holde
 
 test('the commands work while a driver script is waiting on a job in the same store', async (t) => {
   const p = makeProject();
-  const driver = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), resumeScript, basicOps, 'sleepThenReturn', '4000'], { cwd: p.dir, env: p.env });
+  const driver = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), resumeScript, basicOps, 'sleepThenReturn', '15000'], { cwd: p.dir, env: p.env });
   let out = '';
   driver.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => driver.on('exit', resolve));
