@@ -7,7 +7,7 @@ import { packEntries, unpackInto } from './tar-stream.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
-import { arrayTaskId, unsetSchedulerEnvLine } from '../scheduler/common.ts';
+import { unsetSchedulerEnvLine } from '../scheduler/common.ts';
 import type { Logger } from '../log.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
@@ -84,9 +84,9 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
         next.push({ job, mode: { kind: 'lookup' } });
       } else if (answer.kind === 'array') {
         // A task of an array whose submit was interrupted: its array's recorded id, else the array looked up by name.
-        const kind = session.system.scheduler;
-        if (kind === 'local') out.set(job.id, { ok: false, lost: true, message: `the job dir marks it as a task of array ${answer.name}, but the local queue has no arrays` });
-        else if (answer.recorded !== null) next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(kind, answer.recorded, answer.task) } });
+        const support = session.scheduler.arrays;
+        if (!support) out.set(job.id, { ok: false, lost: true, message: `the job dir marks it as a task of array ${answer.name}, but the ${session.system.scheduler} queue has no arrays` });
+        else if (answer.recorded !== null) next.push({ job, mode: { kind: 'adopt', schedulerId: support.taskId(answer.recorded, answer.task) } });
         else arrays.push({ job, name: answer.name, task: answer.task });
       } else {
         const found = session.scheduler.parseFindByName(answer.outputs, job.id);
@@ -116,7 +116,7 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
         if (ids === null || ids === undefined) {
           out.set(job.id, { ok: false, lost: true, message: `the submit of its array ${name} was interrupted before the array's id was recorded, and the queue could not be asked for a job named ${name}` });
         } else if (arrayId !== undefined) {
-          next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(session.system.scheduler as 'slurm' | 'sge' | 'pbs', arrayId, task) } });
+          next.push({ job, mode: { kind: 'adopt', schedulerId: session.scheduler.arrays!.taskId(arrayId, task) } });
         } else if (round === 0) {
           next.push({ job, mode: { kind: 'resubmit' } });
         } else {
