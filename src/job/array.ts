@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import type { SystemConfig } from '../config/types.ts';
 import type { NodeFit } from '../resources/types.ts';
 import { hashToId } from '../codec/index.ts';
-import { JobFiles } from '../runner/contract.ts';
+import { ArrayFiles, BaseFiles, JobFiles } from '../runner/contract.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
 import { arraySupport, type ArrayKind } from '../scheduler/kinds.ts';
 import type { SystemSession } from './session.ts';
-import { envPreamble, preSubmit, runScript, submitJobs, SUBMITTING, type SubmitOutcome, type SubmitRequest } from './system-ops.ts';
+import { envPreamble, preSubmit, runScript, submitJobs, type SubmitOutcome, type SubmitRequest } from './system-ops.ts';
 import { TransportDroppedError } from '../transport/errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -63,7 +63,7 @@ export function planArrays(session: SystemSession, jobs: readonly SubmitRequest[
     // Job ids are `<name>_<12>_<4>`: the array is named after the call (`relax_chunk_3_...` -> `relax_array_<hash>`).
     const stem = group[0]!.id.replace(/_[A-Za-z0-9]{12}_[A-Za-z0-9]{4}$/, '').replace(/_chunk_\d+.*$/, '').slice(0, 20);
     const name = `${stem}_array_${hashToId(createHash('sha256').update(group.map((j) => j.id).join(',')).digest('hex'), 10)}`;
-    parts.push({ name, jobs: group, first: arraySupport(kind).firstTask, dirOnSystem: `${session.base}/_array/${name}` });
+    parts.push({ name, jobs: group, first: arraySupport(kind).firstTask, dirOnSystem: `${session.base}/${BaseFiles.arrays}/${name}` });
   }
   return { parts, single };
 }
@@ -88,7 +88,7 @@ export function arrayTaskBody(kind: ArrayKind, part: Pick<ArrayPart, 'first' | '
   const variable = arraySupport(kind).taskVariable;
   return [
     `xpr_k=\${${variable}:?not an array task}`,
-    `xpr_dir=$(sed -n "$((xpr_k - ${part.first} + 1))p" ${quote(`${part.dirOnSystem}/jobs`)})`,
+    `xpr_dir=$(sed -n "$((xpr_k - ${part.first} + 1))p" ${quote(`${part.dirOnSystem}/${ArrayFiles.jobs}`)})`,
     '[ -n "$xpr_dir" ] && cd "$xpr_dir" || exit 1',
     `exec ./${scriptName} > ${JobFiles.schedStdout} 2> ${JobFiles.schedStderr}`,
   ].join('\n') + '\n';
@@ -130,6 +130,8 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
   if (parts.length === 0) return out;
   const kind = session.system.scheduler as ArrayKind;
   const sid = JobFiles.schedulerId;
+  const { jobs, submitErr } = ArrayFiles;
+  const SUBMITTING = JobFiles.submitting;
   const lines = [
     ...envPreamble(session),
     ...preSubmit(session.system.preSubmitCmds),
@@ -139,26 +141,26 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
     const dir = quote(part.dirOnSystem);
     const script = session.scheduler.scriptName;
     lines.push(
-      `mkdir -p ${dir} && chmod 700 ${dir} && [ -s ${dir}/${sid} ] || { printf '%s' ${quote(part.jobs.map((j) => `${j.jobDir}\n`).join(''))} > ${dir}/jobs && ` +
+      `mkdir -p ${dir} && chmod 700 ${dir} && [ -s ${dir}/${sid} ] || { printf '%s' ${quote(part.jobs.map((j) => `${j.jobDir}\n`).join(''))} > ${dir}/${jobs} && ` +
         `printf '%s' ${quote(renderArrayScript(session, part, ctx))} > ${dir}/${script} && chmod 700 ${dir}/${script}; }`,
     );
     // Before the submit, each job dir is marked as a task of this array: a rerun after an answer lost between the
     // submit and the task ids recovers the array's id (recorded here, or looked up by the array's name) instead of
     // submitting the job again (submitJobs). A refused array takes its marks back: its jobs go one by one.
     const mark = `xpr_k=${part.first}; xpr_ok=1; while IFS= read -r xpr_d; do printf 'array %s %s\\n' ${quote(part.name)} "$xpr_k" > "$xpr_d/${SUBMITTING}" || xpr_ok=0; ` +
-      'xpr_k=$((xpr_k + 1)); done < jobs; [ $xpr_ok = 1 ]';
+      `xpr_k=$((xpr_k + 1)); done < ${jobs}; [ $xpr_ok = 1 ]`;
     lines.push(
       `( if ! cd ${quote(part.dirOnSystem)}; then xpr_out=''; xpr_rc=1; ` +
         `elif [ -s ${sid} ]; then xpr_out=$(cat ${sid}); xpr_rc=0; ` +
         `elif ! { ${mark}; }; then xpr_out='cannot write ${SUBMITTING} in the job dirs'; xpr_rc=1; ` +
-        `else xpr_out=$(${quoteArgv(argv)} 2>.xpr_submit_err); xpr_rc=$?; ` +
+        `else xpr_out=$(${quoteArgv(argv)} 2>${submitErr}); xpr_rc=$?; ` +
         `[ "$xpr_rc" = 0 ] && { printf '%s\\n' "$xpr_out" > ${sid}.tmp && mv -f ${sid}.tmp ${sid}; }; ` +
-        `[ "$xpr_rc" = 0 ] || { while IFS= read -r xpr_d; do rm -f "$xpr_d/${SUBMITTING}"; done < jobs; }; fi; ` +
+        `[ "$xpr_rc" = 0 ] || { while IFS= read -r xpr_d; do rm -f "$xpr_d/${SUBMITTING}"; done < ${jobs}; }; fi; ` +
         `if [ "$xpr_rc" = 0 ]; then ${arrayIdShell(kind)}; xpr_k=${part.first}; ` +
         `while IFS= read -r xpr_d; do printf '%s\\n' "${arraySupport(kind).taskIdShell}" > "$xpr_d/${sid}.tmp" && mv -f "$xpr_d/${sid}.tmp" "$xpr_d/${sid}"; ` +
-        `xpr_k=$((xpr_k + 1)); done < jobs; fi; ` +
+        `xpr_k=$((xpr_k + 1)); done < ${jobs}; fi; ` +
         `printf '@@xpr-array %s %s\\n' ${quote(part.name)} "$xpr_rc"; printf '%s\\n' "$xpr_out"; ` +
-        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-array-err\\n'; cat .xpr_submit_err 2>/dev/null; } )`,
+        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-array-err\\n'; cat ${submitErr} 2>/dev/null; } )`,
     );
   }
   lines.push('exit 0');
