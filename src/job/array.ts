@@ -131,7 +131,7 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
   const kind = session.system.scheduler as ArrayKind;
   const sid = JobFiles.schedulerId;
   const { jobs, submitErr } = ArrayFiles;
-  const SUBMITTING = JobFiles.submitting;
+  const submitting = JobFiles.submitting;
   const lines = [
     ...envPreamble(session),
     ...preSubmit(session.system.preSubmitCmds),
@@ -147,15 +147,15 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
     // Before the submit, each job dir is marked as a task of this array: a rerun after an answer lost between the
     // submit and the task ids recovers the array's id (recorded here, or looked up by the array's name) instead of
     // submitting the job again (submitJobs). A refused array takes its marks back: its jobs go one by one.
-    const mark = `xpr_k=${part.first}; xpr_ok=1; while IFS= read -r xpr_d; do printf 'array %s %s\\n' ${quote(part.name)} "$xpr_k" > "$xpr_d/${SUBMITTING}" || xpr_ok=0; ` +
+    const mark = `xpr_k=${part.first}; xpr_ok=1; while IFS= read -r xpr_d; do printf 'array %s %s\\n' ${quote(part.name)} "$xpr_k" > "$xpr_d/${submitting}" || xpr_ok=0; ` +
       `xpr_k=$((xpr_k + 1)); done < ${jobs}; [ $xpr_ok = 1 ]`;
     lines.push(
       `( if ! cd ${quote(part.dirOnSystem)}; then xpr_out=''; xpr_rc=1; ` +
         `elif [ -s ${sid} ]; then xpr_out=$(cat ${sid}); xpr_rc=0; ` +
-        `elif ! { ${mark}; }; then xpr_out='cannot write ${SUBMITTING} in the job dirs'; xpr_rc=1; ` +
+        `elif ! { ${mark}; }; then xpr_out='cannot write ${submitting} in the job dirs'; xpr_rc=1; ` +
         `else xpr_out=$(${quoteArgv(argv)} 2>${submitErr}); xpr_rc=$?; ` +
         `[ "$xpr_rc" = 0 ] && { printf '%s\\n' "$xpr_out" > ${sid}.tmp && mv -f ${sid}.tmp ${sid}; }; ` +
-        `[ "$xpr_rc" = 0 ] || { while IFS= read -r xpr_d; do rm -f "$xpr_d/${SUBMITTING}"; done < ${jobs}; }; fi; ` +
+        `[ "$xpr_rc" = 0 ] || { while IFS= read -r xpr_d; do rm -f "$xpr_d/${submitting}"; done < ${jobs}; }; fi; ` +
         `if [ "$xpr_rc" = 0 ]; then ${arrayIdShell(kind)}; xpr_k=${part.first}; ` +
         `while IFS= read -r xpr_d; do printf '%s\\n' "${arraySupport(kind).taskIdShell}" > "$xpr_d/${sid}.tmp" && mv -f "$xpr_d/${sid}.tmp" "$xpr_d/${sid}"; ` +
         `xpr_k=$((xpr_k + 1)); done < ${jobs}; fi; ` +
