@@ -4,7 +4,7 @@
 // another process collect it.
 import { encode, decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
-import type { ItemResult, JobRow, JobState } from '../store/index.ts';
+import { ENDED_STATES, type ItemResult, type JobRow, type JobState } from '../store/index.ts';
 import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext, type StartOptions } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
@@ -50,7 +50,7 @@ export interface RemoteCall {
 }
 
 const MAX_RESUBMITS = 2;
-const ENDED = ['succeeded', 'failed', 'died', 'cancelled', 'processed'];
+const ENDED: readonly JobState[] = ENDED_STATES;
 
 /** States of a job that will produce (or has produced) its items' results: a rerun waits for it instead of chunking them. */
 const LIVE_OR_NEW: readonly JobState[] = ['created', 'staged', 'submitted', 'queued', 'running'];

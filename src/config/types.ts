@@ -42,7 +42,7 @@ export interface SystemConfig {
   maxQueuedJobs?: number;
   /** Submit the jobs of one autoparallelize call as job arrays (`arrays`). @default false */
   arrays?: boolean;
-  /** Most tasks per array (`max_array_size`). @default 1001 (Slurm), 75000 (SGE), 10000 (PBS) */
+  /** Most tasks per array (`max_array_size`). @default the scheduler's own limit (`Scheduler.arrays.defaultMaxSize`) */
   maxArraySize?: number;
 }
 

@@ -1,28 +1,20 @@
 // Job arrays: the new jobs of one start go to the queue as array jobs (Slurm --array, SGE -t, PBS -J), split at the
 // system's maximum array size. Each task runs its own job's script in that job's dir; each job records its task's id.
 import { createHash } from 'node:crypto';
-import type { SchedulerKind, SystemConfig } from '../config/types.ts';
+import type { SystemConfig } from '../config/types.ts';
 import type { NodeFit } from '../resources/types.ts';
 import { hashToId } from '../codec/index.ts';
-import { JobFiles } from '../runner/contract.ts';
+import { ArrayFiles, BaseFiles, JobFiles } from '../runner/contract.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
-import { arrayTaskId } from '../scheduler/common.ts';
+import { arraySupport, type ArrayKind } from '../scheduler/kinds.ts';
 import type { SystemSession } from './session.ts';
-import { envPreamble, preSubmit, runScript, submitJobs, SUBMITTING, type SubmitOutcome, type SubmitRequest } from './system-ops.ts';
+import { envPreamble, preSubmit, runScript, submitJobs, type SubmitOutcome, type SubmitRequest } from './system-ops.ts';
 import { TransportDroppedError } from '../transport/errors.ts';
 import type { Logger } from '../log.ts';
 
-type ArrayKind = Exclude<SchedulerKind, 'local'>;
-
-/** Tasks per array when the system sets no `max_array_size`: Slurm's default MaxArraySize (1001: ids 0..1000),
- *  SGE's default max_aj_tasks, PBS's default max_array_size. */
-export const DEFAULT_MAX_ARRAY_SIZE: Readonly<Record<ArrayKind, number>> = { slurm: 1001, sge: 75000, pbs: 10000 };
-
-/** The variable holding a task's index, and the first index used. */
-const TASK: Readonly<Record<ArrayKind, { variable: string; first: number }>> = {
-  slurm: { variable: 'SLURM_ARRAY_TASK_ID', first: 0 },
-  sge: { variable: 'SGE_TASK_ID', first: 1 },
-  pbs: { variable: 'PBS_ARRAY_INDEX', first: 0 },
+/** Tasks per array when the system sets no `max_array_size`, by scheduler (each backend's `arrays.defaultMaxSize`). */
+export const DEFAULT_MAX_ARRAY_SIZE: Readonly<Record<ArrayKind, number>> = {
+  slurm: arraySupport('slurm').defaultMaxSize, sge: arraySupport('sge').defaultMaxSize, pbs: arraySupport('pbs').defaultMaxSize,
 };
 
 /** What the array scripts of one start share with its jobs' own scripts (same allocation and header). */
@@ -54,7 +46,7 @@ export function arraysEnabled(session: SystemSession, asked: boolean | undefined
 }
 
 export function maxArraySize(system: SystemConfig): number {
-  return system.maxArraySize ?? (system.scheduler === 'local' ? 1 : DEFAULT_MAX_ARRAY_SIZE[system.scheduler]);
+  return system.maxArraySize ?? arraySupport(system.scheduler)?.defaultMaxSize ?? 1;
 }
 
 // Split jobs into arrays of at most `size` tasks; a lone job (a part of one) is left to a plain submit.
@@ -71,7 +63,7 @@ export function planArrays(session: SystemSession, jobs: readonly SubmitRequest[
     // Job ids are `<name>_<12>_<4>`: the array is named after the call (`relax_chunk_3_...` -> `relax_array_<hash>`).
     const stem = group[0]!.id.replace(/_[A-Za-z0-9]{12}_[A-Za-z0-9]{4}$/, '').replace(/_chunk_\d+.*$/, '').slice(0, 20);
     const name = `${stem}_array_${hashToId(createHash('sha256').update(group.map((j) => j.id).join(',')).digest('hex'), 10)}`;
-    parts.push({ name, jobs: group, first: TASK[kind].first, dirOnSystem: `${session.base}/_array/${name}` });
+    parts.push({ name, jobs: group, first: arraySupport(kind).firstTask, dirOnSystem: `${session.base}/${BaseFiles.arrays}/${name}` });
   }
   return { parts, single };
 }
@@ -93,10 +85,10 @@ export function renderArrayScript(session: SystemSession, part: ArrayPart, ctx: 
 
 // A task finds its job dir on line (index - first + 1) of `jobs` and runs that job's own script there.
 export function arrayTaskBody(kind: ArrayKind, part: Pick<ArrayPart, 'first' | 'dirOnSystem'>, scriptName: string): string {
-  const { variable } = TASK[kind];
+  const variable = arraySupport(kind).taskVariable;
   return [
     `xpr_k=\${${variable}:?not an array task}`,
-    `xpr_dir=$(sed -n "$((xpr_k - ${part.first} + 1))p" ${quote(`${part.dirOnSystem}/jobs`)})`,
+    `xpr_dir=$(sed -n "$((xpr_k - ${part.first} + 1))p" ${quote(`${part.dirOnSystem}/${ArrayFiles.jobs}`)})`,
     '[ -n "$xpr_dir" ] && cd "$xpr_dir" || exit 1',
     `exec ./${scriptName} > ${JobFiles.schedStdout} 2> ${JobFiles.schedStderr}`,
   ].join('\n') + '\n';
@@ -105,32 +97,17 @@ export function arrayTaskBody(kind: ArrayKind, part: Pick<ArrayPart, 'first' | '
 // argv that submits an array of n tasks named `name` (options on the command line win over the script's header:
 // a rerun looks an interrupted array up by that name).
 export function arraySubmitArgv(kind: ArrayKind, scriptName: string, n: number, name: string): string[] {
-  const last = TASK[kind].first + n - 1;
-  switch (kind) {
-    case 'slurm': return ['sbatch', '--parsable', `--job-name=${name}`, `--array=0-${last}`, scriptName];
-    case 'sge': return ['qsub', '-terse', '-N', name, '-t', `1-${last}`, scriptName];
-    case 'pbs': return ['qsub', '-N', name, '-J', `0-${last}`, '-r', 'y', scriptName]; // PBS refuses non-rerunnable arrays
-  }
+  return arraySupport(kind).submitArgv(scriptName, n, name);
 }
 
 /** The id of task `task` of array `arrayId` (as parseSubmitOutput gave it), in the form the queue's commands take. */
 export function taskSchedulerId(kind: ArrayKind, arrayId: string, task: number): string {
-  return arrayTaskId(kind, arrayId, task);
-}
-
-// The same, as shell text from the array id in $xpr_a and the task index in $xpr_k.
-function taskIdShell(kind: ArrayKind): string {
-  switch (kind) {
-    case 'slurm': return '${xpr_a}_${xpr_k}';
-    case 'sge': return '${xpr_a}.${xpr_k}';
-    case 'pbs': return '${xpr_a/\\[\\]/[$xpr_k]}';
-  }
+  return arraySupport(kind).taskId(arrayId, task);
 }
 
 // Shell that pulls the array id out of the submit output in $xpr_out into $xpr_a.
 function arrayIdShell(kind: ArrayKind): string {
-  const pattern = kind === 'pbs' ? '^[0-9]+\\[\\][^[:space:]]*' : '^[0-9]+';
-  return `xpr_a=$(printf '%s\\n' "$xpr_out" | grep -Eo ${quote(pattern)} | tail -n 1)`;
+  return `xpr_a=$(printf '%s\\n' "$xpr_out" | grep -Eo ${quote(arraySupport(kind).arrayIdPattern)} | tail -n 1)`;
 }
 
 /** `refused`: the queue would not take an array (say, arrays are disabled or too large); the jobs can go one by one. */
@@ -153,6 +130,8 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
   if (parts.length === 0) return out;
   const kind = session.system.scheduler as ArrayKind;
   const sid = JobFiles.schedulerId;
+  const { jobs, submitErr } = ArrayFiles;
+  const submitting = JobFiles.submitting;
   const lines = [
     ...envPreamble(session),
     ...preSubmit(session.system.preSubmitCmds),
@@ -162,26 +141,26 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
     const dir = quote(part.dirOnSystem);
     const script = session.scheduler.scriptName;
     lines.push(
-      `mkdir -p ${dir} && chmod 700 ${dir} && [ -s ${dir}/${sid} ] || { printf '%s' ${quote(part.jobs.map((j) => `${j.jobDir}\n`).join(''))} > ${dir}/jobs && ` +
+      `mkdir -p ${dir} && chmod 700 ${dir} && [ -s ${dir}/${sid} ] || { printf '%s' ${quote(part.jobs.map((j) => `${j.jobDir}\n`).join(''))} > ${dir}/${jobs} && ` +
         `printf '%s' ${quote(renderArrayScript(session, part, ctx))} > ${dir}/${script} && chmod 700 ${dir}/${script}; }`,
     );
     // Before the submit, each job dir is marked as a task of this array: a rerun after an answer lost between the
     // submit and the task ids recovers the array's id (recorded here, or looked up by the array's name) instead of
     // submitting the job again (submitJobs). A refused array takes its marks back: its jobs go one by one.
-    const mark = `xpr_k=${part.first}; xpr_ok=1; while IFS= read -r xpr_d; do printf 'array %s %s\\n' ${quote(part.name)} "$xpr_k" > "$xpr_d/${SUBMITTING}" || xpr_ok=0; ` +
-      'xpr_k=$((xpr_k + 1)); done < jobs; [ $xpr_ok = 1 ]';
+    const mark = `xpr_k=${part.first}; xpr_ok=1; while IFS= read -r xpr_d; do printf 'array %s %s\\n' ${quote(part.name)} "$xpr_k" > "$xpr_d/${submitting}" || xpr_ok=0; ` +
+      `xpr_k=$((xpr_k + 1)); done < ${jobs}; [ $xpr_ok = 1 ]`;
     lines.push(
       `( if ! cd ${quote(part.dirOnSystem)}; then xpr_out=''; xpr_rc=1; ` +
         `elif [ -s ${sid} ]; then xpr_out=$(cat ${sid}); xpr_rc=0; ` +
-        `elif ! { ${mark}; }; then xpr_out='cannot write ${SUBMITTING} in the job dirs'; xpr_rc=1; ` +
-        `else xpr_out=$(${quoteArgv(argv)} 2>.xpr_submit_err); xpr_rc=$?; ` +
+        `elif ! { ${mark}; }; then xpr_out='cannot write ${submitting} in the job dirs'; xpr_rc=1; ` +
+        `else xpr_out=$(${quoteArgv(argv)} 2>${submitErr}); xpr_rc=$?; ` +
         `[ "$xpr_rc" = 0 ] && { printf '%s\\n' "$xpr_out" > ${sid}.tmp && mv -f ${sid}.tmp ${sid}; }; ` +
-        `[ "$xpr_rc" = 0 ] || { while IFS= read -r xpr_d; do rm -f "$xpr_d/${SUBMITTING}"; done < jobs; }; fi; ` +
+        `[ "$xpr_rc" = 0 ] || { while IFS= read -r xpr_d; do rm -f "$xpr_d/${submitting}"; done < ${jobs}; }; fi; ` +
         `if [ "$xpr_rc" = 0 ]; then ${arrayIdShell(kind)}; xpr_k=${part.first}; ` +
-        `while IFS= read -r xpr_d; do printf '%s\\n' "${taskIdShell(kind)}" > "$xpr_d/${sid}.tmp" && mv -f "$xpr_d/${sid}.tmp" "$xpr_d/${sid}"; ` +
-        `xpr_k=$((xpr_k + 1)); done < jobs; fi; ` +
+        `while IFS= read -r xpr_d; do printf '%s\\n' "${arraySupport(kind).taskIdShell}" > "$xpr_d/${sid}.tmp" && mv -f "$xpr_d/${sid}.tmp" "$xpr_d/${sid}"; ` +
+        `xpr_k=$((xpr_k + 1)); done < ${jobs}; fi; ` +
         `printf '@@xpr-array %s %s\\n' ${quote(part.name)} "$xpr_rc"; printf '%s\\n' "$xpr_out"; ` +
-        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-array-err\\n'; cat .xpr_submit_err 2>/dev/null; } )`,
+        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-array-err\\n'; cat ${submitErr} 2>/dev/null; } )`,
     );
   }
   lines.push('exit 0');

@@ -1,6 +1,6 @@
 // What one poll means for one job: from the job dir's marker files and the queue's word, the next state.
 // Pure function; the poller applies the answer. A job the queue no longer lists gets a grace period (ExPyRe B11, B12).
-import type { JobState } from '../store/index.ts';
+import { isLegalTransition, type JobState } from '../store/index.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
 import type { JobFileFlags } from './system-ops.ts';
 import { formatBytes, isKilledForMemory, isNodeOutOfMemory } from './usage.ts';
@@ -43,18 +43,13 @@ export function decideJobState(input: DecideInput): Decision {
   }
   if (queue && queue.state !== 'ended') {
     const to: JobState = queue.state === 'running' || files?.started ? 'running' : queue.state === 'queued' ? 'queued' : input.state;
-    return to === input.state || !isForward(input.state, to) ? {} : { to };
+    return to === input.state || !isLegalTransition(input.state, to) ? {} : { to };
   }
   // Ended in the queue, or not listed at all, and no result yet: re-check over at least two more polls and the grace
   // period (slow shared filesystems, accounting lag) before declaring it dead.
   const gone = { sinceMs: input.gone?.sinceMs ?? input.nowMs, polls: (input.gone?.polls ?? 0) + 1 };
   if (gone.polls < 3 || input.nowMs - gone.sinceMs < input.graceMs) return { gone };
   return { to: 'died', reason: diedReason(queue, files), fetch: 'logs' };
-}
-
-function isForward(from: JobState, to: JobState): boolean {
-  const order: JobState[] = ['created', 'staged', 'submitted', 'queued', 'running'];
-  return order.indexOf(to) > order.indexOf(from);
 }
 
 function diedReason(queue: QueueStatus | undefined, files: JobFileFlags | undefined): string {

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../config/errors.ts';
-import type { SchedulerKind, XprConfig } from '../config/types.ts';
+import type { XprConfig } from '../config/types.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
 import { XprContext, type ContextOptions } from './context.ts';
 import type { SystemSession } from './session.ts';
@@ -22,14 +22,6 @@ export interface DoctorCheck {
   detail: string;
   fix?: string;
 }
-
-/** Commands each scheduler needs on the submitting host; `optional` ones only make results less precise. */
-export const SCHEDULER_COMMANDS: Record<SchedulerKind, { required: string[]; optional: string[] }> = {
-  slurm: { required: ['sbatch', 'squeue', 'scancel'], optional: ['sacct', 'flock'] },
-  sge: { required: ['qsub', 'qstat', 'qdel'], optional: ['qacct', 'flock'] },
-  pbs: { required: ['qsub', 'qstat', 'qdel'], optional: ['flock'] },
-  local: { required: ['bash', 'setsid', 'flock'], optional: [] },
-};
 
 /** What each optional command is for, said when it is missing. */
 const OPTIONAL_WHY: Record<string, string> = {
@@ -64,7 +56,7 @@ async function checkSystem(session: SystemSession): Promise<DoctorCheck[]> {
   };
   const where = sys.host ?? 'this machine';
 
-  const { required, optional } = SCHEDULER_COMMANDS[sys.scheduler];
+  const { required, optional } = session.scheduler.commands;
   const wanted = [...required, ...optional, ...(session.sharesFs ? [] : ['tar'])];
   const probe = [
     ...preSubmit(sys.preSubmitCmds).map((l) => `${l} >/dev/null 2>&1`),

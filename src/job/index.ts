@@ -12,5 +12,5 @@ export { syncJobs, syncable, type SyncReport, type SyncChange, type SyncOptions 
 export { removeJobs, gcJobs, gcCandidates, GC_STATES, type RemoveOptions, type RemoveReport } from './gc.ts';
 export { dryRunScript, type DryRunOptions, type DryRunScript } from './dry-run.ts';
 export { renderJobScript, parseEnvHeaderExtra, type ScriptInputs } from './script.ts';
-export { runDoctor, systemSources, SCHEDULER_COMMANDS, MIN_NODE_MAJOR, type DoctorCheck } from './doctor.ts';
+export { runDoctor, systemSources, MIN_NODE_MAJOR, type DoctorCheck } from './doctor.ts';
 export { readJobLogs, jobScriptEnded, LOG_FILES, type LogChunk, type LogName } from './logs.ts';

@@ -8,7 +8,7 @@ import { bundleRunner, type CodeBundle } from '../bundle/index.ts';
 import { localQueueScript } from '../scheduler/index.ts';
 import { leftoverName } from './leftovers.ts';
 import type { JobRow } from '../store/index.ts';
-import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from '../runner/contract.ts';
+import { BaseFiles, JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from '../runner/contract.ts';
 import { canonicalHash, writeChunksSync } from '../codec/index.ts';
 import { XprError } from '../errors.ts';
 import type { XprContext } from './context.ts';
@@ -17,7 +17,7 @@ import type { PreparedJob } from './spec.ts';
 import { makeJobId, sanitizeJobName } from './ids.ts';
 import { newLease, isStaleLease, leaseHeld } from './lease.ts';
 import { JobOptionError } from './errors.ts';
-import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines, SECRET_ENV_FILE } from './script.ts';
+import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines } from './script.ts';
 import { stageJobs, submitJobs } from './system-ops.ts';
 import { submitMaybeArrays, type ArrayContext } from './array.ts';
 import { quote } from '../transport/quote.ts';
@@ -162,7 +162,7 @@ function createJob(ctx: XprContext, session: SystemSession, job: PreparedJob, p:
     const spec: RunnerSpec = {
       version: RUNNER_SPEC_VERSION,
       jobId: id,
-      codeFile: `../_code/${job.bundle.fileName}`,
+      codeFile: `../${BaseFiles.code}/${job.bundle.fileName}`,
       exportName: job.bundle.exportName,
       mode: job.mode,
       ...(job.mode === 'map' ? { batchSize: job.batchSize } : {}),
@@ -240,7 +240,7 @@ export function differences(row: JobRow, job: PreparedJob, startHash: string): s
 
 // Put the op bundles, the runner and the local queue script into `<local base>/_code/` (content-addressed: never rewritten).
 function writeCodeFiles(session: SystemSession, bundles: readonly CodeBundle[], runner: CodeBundle): void {
-  const dir = join(session.localBase, '_code');
+  const dir = join(session.localBase, BaseFiles.code);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const put = (name: string, text: string): void => {
     const path = join(dir, name);
@@ -312,7 +312,7 @@ export async function adoptUnstaged(
       stuck.push({ id: r.id, why: 'its secret env var values lived only in that process' });
       continue;
     }
-    if (codeFile === null || !existsSync(join(session.localBase, '_code', codeFile)) || !existsSync(r.stageDir)) {
+    if (codeFile === null || !existsSync(join(session.localBase, BaseFiles.code, codeFile)) || !existsSync(r.stageDir)) {
       stuck.push({ id: r.id, why: `its stage dir or code file is gone from ${session.localBase}` });
       continue;
     }
@@ -398,7 +398,7 @@ async function sendSecretEnv(session: SystemSession, rows: readonly JobRow[], jo
     const vars: readonly EnvVar[] = jobs.find((j) => j.cacheKey === r.cacheKey)?.secretEnv ?? [];
     if (vars.length === 0) return [];
     const text = vars.map((e) => `export ${e.name}=${quote(e.value)}\n`).join('');
-    return [`mkdir -p ${quote(r.runDir)}`, `printf '%s' ${quote(text)} > ${quote(`${r.runDir}/${SECRET_ENV_FILE}`)}`];
+    return [`mkdir -p ${quote(r.runDir)}`, `printf '%s' ${quote(text)} > ${quote(`${r.runDir}/${JobFiles.secretEnv}`)}`];
   });
   if (lines.length === 0) return;
   const res = await session.transport.exec(['bash', '-c', 'umask 077 && exec bash -s'], { stdin: ['set -e', ...lines, ''].join('\n'), idempotent: true });

@@ -1,7 +1,7 @@
 // The body of every job script: cd to the job dir, export EXPYRE_NUM_*, run system commands, pre_cmds, env vars,
 // the runner under Node (output captured at the fd level), post_cmds, then write the exit code atomically.
 import { quote, quoteArgv } from '../transport/quote.ts';
-import { JobFiles } from '../runner/contract.ts';
+import { BaseFiles, JobFiles } from '../runner/contract.ts';
 import type { NodeFit } from '../resources/types.ts';
 import type { JobScriptSpec } from '../scheduler/types.ts';
 import type { SystemSession } from './session.ts';
@@ -94,15 +94,15 @@ export interface ScriptInputs {
   envHeaderExtra: readonly string[];
   runnerFileName: string;
   envVars: readonly EnvVar[];
-  /** Names of the secret env vars (their values travel separately, see SECRET_ENV_FILE). */
+  /** Names of the secret env vars (their values travel separately, see JobFiles.secretEnv). */
   secretEnvNames: readonly string[];
   preCmds: readonly string[];
   postCmds: readonly string[];
 }
 
-/** Secret env vars reach the job dir on the system in this file (0600), written at submission; the job sources and
- *  removes it before the op runs. */
-export const SECRET_ENV_FILE = '.xpr_secret_env';
+// Secret env vars reach the job dir on the system in JobFiles.secretEnv (0600), written at submission; the job sources
+// and removes it before the op runs.
+const SECRET_ENV_FILE = JobFiles.secretEnv;
 const SOURCE_SECRET_ENV = `if [ -f ${SECRET_ENV_FILE} ]; then . ./${SECRET_ENV_FILE}; rm -f ${SECRET_ENV_FILE}; fi`;
 
 // The one place a job script is made (a real start and `xpr script` both call this): scheduler spec and text.
@@ -111,7 +111,7 @@ export function renderJobScript(session: SystemSession, jobId: string, p: Script
   const body = renderJobBody({
     jobId,
     jobDir,
-    runnerPath: `${session.base}/_code/${p.runnerFileName}`,
+    runnerPath: `${session.base}/${BaseFiles.code}/${p.runnerFileName}`,
     nodeCmd: session.system.nodeCmd,
     fit: p.fit,
     systemCommands: session.system.commands,

@@ -8,6 +8,7 @@ import type { Scheduler } from '../scheduler/types.ts';
 import { makeScheduler, localQueueScript } from '../scheduler/index.ts';
 import { XprError } from '../errors.ts';
 import { sweepLeftovers } from './leftovers.ts';
+import { BaseFiles } from '../runner/contract.ts';
 
 export interface SystemSession {
   readonly system: SystemConfig;
@@ -49,7 +50,7 @@ export interface SessionParams {
 // Open a session: resolve the base dir on the system (one command for a remote system) and build its scheduler.
 export async function openSession(p: SessionParams): Promise<SystemSession> {
   const localBase = join(p.projectRoot, 'xpr-stage');
-  mkdirSync(join(localBase, '_code'), { recursive: true, mode: 0o700 });
+  mkdirSync(join(localBase, BaseFiles.code), { recursive: true, mode: 0o700 });
   removeOldSpool(spoolDirOf(p.projectRoot));
   sweepLeftovers(localBase); // of drivers killed while staging or fetching
   const sharesFs = p.system.host === null && p.system.rundir === null;
@@ -59,17 +60,17 @@ export async function openSession(p: SessionParams): Promise<SystemSession> {
   } else {
     const rundir = p.system.rundir ?? 'run_expyre';
     const wanted = `${rundir.replace(/\/+$/, '')}/${p.projectId}`;
-    const script = 'umask 077; cd ~ && mkdir -p -- "$1" && cd -- "$1" && mkdir -p _code && pwd -P';
+    const script = `umask 077; cd ~ && mkdir -p -- "$1" && cd -- "$1" && mkdir -p ${BaseFiles.code} && pwd -P`;
     const res = await p.transport.exec(['bash', '-c', script, 'xpr-base', wanted], { idempotent: true });
     const out = res.stdout.toString('utf8').trim();
     const fake = { system: p.system, transport: p.transport };
     if (res.code !== 0 || !isAbsolute(out)) throw new SystemCommandError(fake, `create the run dir ${wanted}`, res);
     base = out;
   }
-  const queueDir = sharesFs ? join(p.projectRoot, 'xpr-local-queue') : `${base}/_local-queue`;
+  const queueDir = sharesFs ? join(p.projectRoot, 'xpr-local-queue') : `${base}/${BaseFiles.localQueue}`;
   const scheduler = makeScheduler(p.system, {
     queueDir,
-    queueScriptPath: `${base}/_code/${localQueueScript().fileName}`,
+    queueScriptPath: `${base}/${BaseFiles.code}/${localQueueScript().fileName}`,
     totalSlots: Math.max(1, ...p.system.partitions.map((q) => q.numCores)),
   });
   return {

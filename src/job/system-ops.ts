@@ -5,9 +5,9 @@ import { mkdirSync, mkdtempSync, readdirSync, lstatSync, renameSync, rmSync } fr
 import { join, dirname, sep } from 'node:path';
 import { packEntries, unpackInto } from './tar-stream.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
-import { JobFiles } from '../runner/contract.ts';
+import { BaseFiles, JobFiles } from '../runner/contract.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
-import { arrayTaskId, unsetSchedulerEnvLine } from '../scheduler/common.ts';
+import { unsetSchedulerEnvLine } from '../scheduler/common.ts';
 import type { Logger } from '../log.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
@@ -33,10 +33,10 @@ export async function stageJobs(
 ): Promise<string[]> {
   if (session.sharesFs || jobs.length + codeFiles.length === 0) return [];
   const base = session.base;
-  const entries = [...jobs.map((j) => j.id), ...codeFiles.map((f) => `_code/${f}`)];
+  const entries = [...jobs.map((j) => j.id), ...codeFiles.map((f) => `${BaseFiles.code}/${f}`)];
   const pack = packEntries(session.localBase, entries);
   // Job dirs arrive with the 0700 mode they have here; umask 077 covers anything tar creates.
-  const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf - && shift && for f; do [ -e "_code/$f" ] || printf \'%s\\n\' "$f"; done';
+  const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf - && shift && for f; do [ -e "' + BaseFiles.code + '/$f" ] || printf \'%s\\n\' "$f"; done';
   const res = await session.transport.exec(['bash', '-c', script, 'xpr-stage', base, ...codeNeeded], {
     stdin: pack,
     idempotent: true,
@@ -84,9 +84,9 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
         next.push({ job, mode: { kind: 'lookup' } });
       } else if (answer.kind === 'array') {
         // A task of an array whose submit was interrupted: its array's recorded id, else the array looked up by name.
-        const kind = session.system.scheduler;
-        if (kind === 'local') out.set(job.id, { ok: false, lost: true, message: `the job dir marks it as a task of array ${answer.name}, but the local queue has no arrays` });
-        else if (answer.recorded !== null) next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(kind, answer.recorded, answer.task) } });
+        const support = session.scheduler.arrays;
+        if (!support) out.set(job.id, { ok: false, lost: true, message: `the job dir marks it as a task of array ${answer.name}, but the ${session.system.scheduler} queue has no arrays` });
+        else if (answer.recorded !== null) next.push({ job, mode: { kind: 'adopt', schedulerId: support.taskId(answer.recorded, answer.task) } });
         else arrays.push({ job, name: answer.name, task: answer.task });
       } else {
         const found = session.scheduler.parseFindByName(answer.outputs, job.id);
@@ -116,7 +116,7 @@ export async function submitJobs(session: SystemSession, jobs: readonly SubmitRe
         if (ids === null || ids === undefined) {
           out.set(job.id, { ok: false, lost: true, message: `the submit of its array ${name} was interrupted before the array's id was recorded, and the queue could not be asked for a job named ${name}` });
         } else if (arrayId !== undefined) {
-          next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(session.system.scheduler as 'slurm' | 'sge' | 'pbs', arrayId, task) } });
+          next.push({ job, mode: { kind: 'adopt', schedulerId: session.scheduler.arrays!.taskId(arrayId, task) } });
         } else if (round === 0) {
           next.push({ job, mode: { kind: 'resubmit' } });
         } else {
@@ -138,12 +138,11 @@ function adoptOne(ids: readonly string[], name: string, logger: Logger | undefin
   return ids[0]!;
 }
 
-/** Left in a job dir just before its submit command runs; with no scheduler id beside it, the job may be in the queue.
- *  Holds `submit`, `resubmit <token>` (a second try, the token fresh per submitJobs call) or `array <name> <task>`
- *  (written by submitArrays before the array's submit: the job is task <task> of the array named <name>). */
-export const SUBMITTING = '.xpr_submitting';
+/** Left in a job dir just before its submit command runs (JobFiles.submitting): `submit`, `resubmit <token>` (a second
+ *  try, the token fresh per submitJobs call) or `array <name> <task>` (written by submitArrays before the array's submit). */
+export const SUBMITTING = JobFiles.submitting;
 /** Locked (flock, where available) while a job's submit runs: a rerun waits for a submit of the same job still in flight. */
-const SUBMIT_LOCK = '.xpr_submit_lock';
+const SUBMIT_LOCK = JobFiles.submitLock;
 
 /**
  * normal: replay or submit, but look the job up if an earlier submit was interrupted; resubmit: the queue has no such
@@ -166,7 +165,7 @@ async function runSubmitScript(session: SystemSession, steps: readonly SubmitSte
   const writeId = `{ printf '%s\\n' "$xpr_out" > ${idFile}.tmp && mv -f ${idFile}.tmp ${idFile}; }`;
   const lines = [...envPreamble(session), ...preSubmit(session.system.preSubmitCmds)];
   lines.push('xpr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/xpr-submit.XXXXXX") || exit 97');
-  const arrayDir = quote(`${session.base}/_array/`);
+  const arrayDir = quote(`${session.base}/${BaseFiles.arrays}/`);
   steps.forEach(({ job, mode }, k) => {
     const find = session.scheduler.findByNameArgvs(job.id)
       .map((argv, n) => `printf '@@xpr-find %s\\n' ${n}; ${quoteArgv(argv)} 2>/dev/null;`).join(' ');
@@ -186,13 +185,13 @@ async function runSubmitScript(session: SystemSession, steps: readonly SubmitSte
         `elif [ "$xpr_m" = resubmit ] && [ $xpr_lk = 0 ]; then xpr_rc=nolock; ` +
         `elif ! { if [ "$xpr_m" = resubmit ]; then printf '%s\\n' "$xpr_tok"; else echo submit; fi; } > ${SUBMITTING}; then ` +
         `xpr_out='cannot write ${SUBMITTING} in the job dir'; xpr_rc=1; ` +
-        `else xpr_out=$(${quoteArgv(job.argv)} 9>&- 2>.xpr_submit_err); xpr_rc=$?; ` +
+        `else xpr_out=$(${quoteArgv(job.argv)} 9>&- 2>${JobFiles.submitErr}); xpr_rc=$?; ` +
         `[ "$xpr_rc" = 0 ] && ${writeId}; fi; fi; ` +
         `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; ` +
         `case $xpr_rc in find*) ${find} ;; ` +
         `array) printf '%s %s\\n' "$xpr_an" "$xpr_at"; printf '@@xpr-array-id\\n'; ` +
         `case $xpr_an in *[!A-Za-z0-9_-]*|'') ;; *) cat ${arrayDir}"$xpr_an"/${idFile} 2>/dev/null ;; esac ;; ` +
-        `*) printf '%s\\n' "$xpr_out"; case $xpr_rc in 0|replay) ;; *) printf '@@xpr-submit-err\\n'; cat .xpr_submit_err 2>/dev/null ;; esac ;; esac ` +
+        `*) printf '%s\\n' "$xpr_out"; case $xpr_rc in 0|replay) ;; *) printf '@@xpr-submit-err\\n'; cat ${JobFiles.submitErr} 2>/dev/null ;; esac ;; esac ` +
         `) > "$xpr_tmp/${k}" 2>&1 &`,
     );
     if ((k + 1) % SUBMIT_PARALLEL === 0) lines.push('wait');

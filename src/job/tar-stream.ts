@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
 import { XprError } from '../errors.ts';
+import { BaseFiles } from '../runner/contract.ts';
 
 export class LocalTarError extends XprError {
   override name = 'LocalTarError';
@@ -97,7 +98,7 @@ function unsafeName(name: string, isDir: boolean): string | null {
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
   if (parts.length === 0) return isDir ? null : 'empty name';
   if (parts.includes('..')) return 'name has a ".." part';
-  if (parts[0] === '_code') return 'outside the job dirs';
+  if (parts[0] === BaseFiles.code) return 'outside the job dirs';
   return null;
 }
 

@@ -1,5 +1,5 @@
 // The contract between the driver and the runner: the files of a job dir and the shape of the job spec.
-// One owner for every file name inside a job dir; both sides import these names from here.
+// One owner for every file name inside a job dir, an array dir and the base dir; every module imports them from here.
 
 /** Files in `<base>/<job id>/`. `_xpr_*` files are written by the job (runner or job script), atomically. */
 export const JobFiles = {
@@ -34,6 +34,35 @@ export const JobFiles = {
   usage: '_xpr_usage',
   /** Exit code of the runner, written by the job script after post commands. */
   exit: '_xpr_exit',
+  /** Secret env values as shell assignments, written by the driver just before the submit; the job script sources
+   *  and removes it. */
+  secretEnv: '.xpr_secret_env',
+  /** Left just before the job's submit command runs; with no scheduler id beside it, the job may be in the queue.
+   *  Holds `submit`, `resubmit <token>` or `array <name> <task>` (a task of the array named <name>). */
+  submitting: '.xpr_submitting',
+  /** Locked (flock, where available) while the job's submit runs: a rerun waits for a submit still in flight. */
+  submitLock: '.xpr_submit_lock',
+  /** stderr of the last submit command (also in an array dir, for the array's submit). */
+  submitErr: '.xpr_submit_err',
+} as const;
+
+/** Names in the base dir (`<rundir>/<project id>` on a system, `<project root>/xpr-stage` on this machine), beside the
+ *  job dirs. */
+export const BaseFiles = {
+  /** Content-addressed op bundles, the runner and the local queue script (`_code/<name>`), never rewritten. */
+  code: '_code',
+  /** Array dirs: `_array/<array name>/` holds the array's job script, `ArrayFiles.jobs` and its scheduler id. */
+  arrays: '_array',
+  /** The local queue's records when the system does not share this machine's filesystem. */
+  localQueue: '_local-queue',
+} as const;
+
+/** Files in an array dir `<base>/_array/<array name>/` besides its job script and its `JobFiles.schedulerId`. */
+export const ArrayFiles = {
+  /** The job dirs of the array's tasks, one absolute path a line, in task order. */
+  jobs: 'jobs',
+  /** stderr of the array's submit command. */
+  submitErr: JobFiles.submitErr,
 } as const;
 
 export const RUNNER_SPEC_VERSION = 1;

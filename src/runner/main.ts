@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { encode, encodeChunks, decode, decodeBytes, writeChunksSync } from '../codec/index.ts';
 import { runPool, poolWorkerMain, type ItemOutcome } from '../autopara/pool.ts';
-import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
+import { BaseFiles, JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
 import { measureRunnerUsage } from '../job/usage.ts';
 import { explainMissingPackage } from './missing-package.ts';
 import { dirname } from 'node:path';
@@ -33,7 +33,7 @@ export async function runnerMain(): Promise<void> {
       await runMap(jobDir, spec, items, args);
     }
   } catch (err) {
-    const explained = explainMissingPackage(err, dirname(resolve(jobDir, '../_code/x')));
+    const explained = explainMissingPackage(err, dirname(resolve(jobDir, '..', BaseFiles.code, 'x')));
     writeAtomic(join(jobDir, JobFiles.error), encodeChunks(decode(encodeError(explained)), 'error'));
     process.exitCode = 1;
   }

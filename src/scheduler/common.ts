@@ -88,15 +88,6 @@ export function checkOutputFileName(name: string, argument: string): void {
   }
 }
 
-/** The queue id of task `task` of array `arrayId` (as parseSubmitOutput gave it), in the form the queue's commands take. */
-export function arrayTaskId(kind: Exclude<SchedulerKind, 'local'>, arrayId: string, task: number): string {
-  switch (kind) {
-    case 'slurm': return `${arrayId}_${task}`;
-    case 'sge': return `${arrayId}.${task}`;
-    case 'pbs': return arrayId.replace('[]', `[${task}]`);
-  }
-}
-
 /** Array task numbers of a list such as `2-5,7` (Slurm) or `3-9:2,11` (SGE). */
 export function expandTaskList(list: string): number[] {
   const out: number[] = [];

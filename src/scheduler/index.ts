@@ -7,7 +7,8 @@ import { SlurmScheduler } from './slurm.ts';
 import { SgeScheduler } from './sge.ts';
 import { PbsScheduler } from './pbs.ts';
 
-export type { Scheduler, JobScriptSpec, QueueStatus, QueueState } from './types.ts';
+export type { Scheduler, JobScriptSpec, QueueStatus, QueueState, ArraySupport, SchedulerCommands } from './types.ts';
+export { arraySupport, schedulerCommands, type ArrayKind } from './kinds.ts';
 export { localQueueScript } from './local-queue-script.ts';
 export { SchedulerOutputError } from './errors.ts';
 

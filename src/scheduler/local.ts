@@ -1,6 +1,6 @@
 // The `local` scheduler: a real queue on the target machine, run by local-queue.sh (detached jobs, core slots,
 // walltime via `timeout`, records under a queue dir). Works the same with host null or over a transport.
-import type { Scheduler, JobScriptSpec, QueueStatus, FoundByName } from './types.ts';
+import type { Scheduler, SchedulerCommands, JobScriptSpec, QueueStatus, FoundByName } from './types.ts';
 import { splitExitMarker, withExitMarker } from './common.ts';
 import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { SchedulerOutputError } from './errors.ts';
@@ -14,9 +14,15 @@ export interface LocalSchedulerOptions {
   totalSlots: number;
 }
 
+/** The local queue script is bash; it runs each job in its own session (setsid) and takes its slots under flock. */
+export const LOCAL_COMMANDS: SchedulerCommands = { required: ['bash', 'setsid', 'flock'], optional: [] };
+
 export class LocalScheduler implements Scheduler {
   readonly kind = 'local' as const;
   readonly scriptName = 'job.script.local';
+  readonly commands = LOCAL_COMMANDS;
+  /** The local queue has no arrays: jobs go one by one. */
+  readonly arrays = null;
   readonly #opts: LocalSchedulerOptions;
 
   constructor(opts: LocalSchedulerOptions) {

@@ -1,6 +1,6 @@
 // The PBS Professional / OpenPBS backend: `#PBS` job scripts, `qsub`, status from `qstat -f -F json -x` (PBS Pro
 // >= 14; -x includes finished jobs with their Exit_status), `qdel`. Job ids are used as qsub prints them.
-import type { FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import type { ArraySupport, FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler, SchedulerCommands } from './types.ts';
 import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { composeHeader, escapeTemplate, renderBatchScript, shellPath } from './header.ts';
 import {
@@ -43,10 +43,29 @@ export function pbsQueueState(code: string): QueueState {
   return STATES[code]?.state ?? 'unknown';
 }
 
+/** flock lets a repeated submit wait for one in flight. */
+export const PBS_COMMANDS: SchedulerCommands = { required: ['qsub', 'qstat', 'qdel'], optional: ['flock'] };
+
+const PBS_FIRST_TASK = 0;
+
+/** `qsub -J 0-<n-1> -r y` (PBS refuses non-rerunnable arrays); array ids `<n>[].<server>`, task ids `<n>[<k>].<server>`;
+ *  max_array_size defaults to 10000. */
+export const PBS_ARRAYS: ArraySupport = {
+  defaultMaxSize: 10000,
+  taskVariable: 'PBS_ARRAY_INDEX',
+  firstTask: PBS_FIRST_TASK,
+  submitArgv: (scriptName, n, name) => ['qsub', '-N', name, '-J', `${PBS_FIRST_TASK}-${PBS_FIRST_TASK + n - 1}`, '-r', 'y', scriptName],
+  taskId: (arrayId, task) => arrayId.replace('[]', `[${task}]`),
+  taskIdShell: '${xpr_a/\\[\\]/[$xpr_k]}',
+  arrayIdPattern: '^[0-9]+\\[\\][^[:space:]]*',
+};
+
 // PBS Pro/OpenPBS: qsub/qstat -f -F json -x/qdel; scripts named job.script.pbs.
 export class PbsScheduler implements Scheduler {
   readonly kind = 'pbs' as const;
   readonly scriptName = 'job.script.pbs';
+  readonly commands = PBS_COMMANDS;
+  readonly arrays = PBS_ARRAYS;
 
   /** ExPyRe's default lines (name, walltime, output files, shell, not rerunnable), as templates; ids are not rewritten. */
   defaultHeader(spec: JobScriptSpec): string[] {

@@ -1,6 +1,6 @@
 // The Son of Grid Engine / SGE backend: `#$` job scripts, `qsub -terse`, status from `qstat -xml` (waiting and
 // running jobs) plus `qacct` for the asked-about jobs qstat no longer lists (exit status), `qdel`.
-import type { FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import type { ArraySupport, FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler, SchedulerCommands } from './types.ts';
 import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { composeHeader, escapeTemplate, renderBatchScript, shellPath } from './header.ts';
 import {
@@ -43,10 +43,28 @@ function sgeReason(code: string, jobNumber: string): string | undefined {
   return parts.length ? parts.join('; ') : undefined;
 }
 
+/** qacct gives exit codes of ended jobs; flock lets a repeated submit wait for one in flight. */
+export const SGE_COMMANDS: SchedulerCommands = { required: ['qsub', 'qstat', 'qdel'], optional: ['qacct', 'flock'] };
+
+const SGE_FIRST_TASK = 1;
+
+/** `qsub -t 1-<n>`; task ids `<array>.<k>`; max_aj_tasks defaults to 75000. */
+export const SGE_ARRAYS: ArraySupport = {
+  defaultMaxSize: 75000,
+  taskVariable: 'SGE_TASK_ID',
+  firstTask: SGE_FIRST_TASK,
+  submitArgv: (scriptName, n, name) => ['qsub', '-terse', '-N', name, '-t', `${SGE_FIRST_TASK}-${SGE_FIRST_TASK + n - 1}`, scriptName],
+  taskId: (arrayId, task) => `${arrayId}.${task}`,
+  taskIdShell: '${xpr_a}.${xpr_k}',
+  arrayIdPattern: '^[0-9]+',
+};
+
 // SGE: qsub -terse/qstat -xml+qacct/qdel; scripts named job.script.sge.
 export class SgeScheduler implements Scheduler {
   readonly kind = 'sge' as const;
   readonly scriptName = 'job.script.sge';
+  readonly commands = SGE_COMMANDS;
+  readonly arrays = SGE_ARRAYS;
 
   /** ExPyRe's default lines (name, h_rt, output files, shell, not rerunnable, cwd), as templates. */
   defaultHeader(spec: JobScriptSpec): string[] {

@@ -1,6 +1,6 @@
 // The Slurm backend: `#SBATCH` job scripts, `sbatch --parsable`, status from squeue (live jobs and recently
 // ended ones) plus sacct (exit codes, and jobs squeue has forgotten), `scancel`.
-import type { FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler } from './types.ts';
+import type { ArraySupport, FoundByName, JobScriptSpec, QueueState, QueueStatus, Scheduler, SchedulerCommands } from './types.ts';
 import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { composeHeader, escapeTemplate, renderBatchScript } from './header.ts';
 import {
@@ -38,10 +38,29 @@ function normaliseState(rawState: string): string {
   return SHORT_CODES[word] ?? word;
 }
 
+/** sacct gives exit codes of ended jobs; flock lets a repeated submit wait for one in flight. */
+export const SLURM_COMMANDS: SchedulerCommands = { required: ['sbatch', 'squeue', 'scancel'], optional: ['sacct', 'flock'] };
+
+const SLURM_FIRST_TASK = 0;
+
+/** `sbatch --array=0-<n-1>`; task ids `<array>_<k>`; MaxArraySize defaults to 1001 (ids 0..1000). */
+export const SLURM_ARRAYS: ArraySupport = {
+  defaultMaxSize: 1001,
+  taskVariable: 'SLURM_ARRAY_TASK_ID',
+  firstTask: SLURM_FIRST_TASK,
+  submitArgv: (scriptName, n, name) =>
+    ['sbatch', '--parsable', `--job-name=${name}`, `--array=${SLURM_FIRST_TASK}-${SLURM_FIRST_TASK + n - 1}`, scriptName],
+  taskId: (arrayId, task) => `${arrayId}_${task}`,
+  taskIdShell: '${xpr_a}_${xpr_k}',
+  arrayIdPattern: '^[0-9]+',
+};
+
 // Slurm: sbatch/squeue+sacct/scancel; scripts named job.script.slurm.
 export class SlurmScheduler implements Scheduler {
   readonly kind = 'slurm' as const;
   readonly scriptName = 'job.script.slurm';
+  readonly commands = SLURM_COMMANDS;
+  readonly arrays = SLURM_ARRAYS;
 
   /** ExPyRe's default lines (job name, time limit, batch stdout/stderr), as templates; plus `--mem` when memory is asked for. */
   defaultHeader(spec: JobScriptSpec): string[] {

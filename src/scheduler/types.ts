@@ -47,6 +47,10 @@ export interface Scheduler {
   readonly kind: SchedulerKind;
   /** File name of the job script inside the job dir, e.g. `job.script.slurm`. */
   readonly scriptName: string;
+  /** Commands this scheduler needs on the submitting host (`xpr doctor` checks them). */
+  readonly commands: SchedulerCommands;
+  /** How the queue runs job arrays; null when it has none (the local queue). */
+  readonly arrays: ArraySupport | null;
   /** Full job script text: shebang, header lines, then spec.body. */
   renderScript(spec: JobScriptSpec): string;
   /** argv that submits the script; it runs with the job dir as cwd. */
@@ -76,4 +80,31 @@ export interface FoundByName {
   /** The queue was asked and answered; when false, an empty `ids` means nothing, and `problem` says why. */
   answered: boolean;
   problem?: string;
+}
+
+/** Commands a scheduler needs on the submitting host; `optional` ones only make results less precise. */
+export interface SchedulerCommands {
+  required: readonly string[];
+  optional: readonly string[];
+}
+
+/**
+ * A queue's job arrays (Slurm --array, SGE -t, PBS -J). Tasks are numbered from `firstTask`; the shell fragments run in
+ * xpr's array submit script, where `$xpr_a` holds the array id and `$xpr_k` a task index.
+ */
+export interface ArraySupport {
+  /** Tasks per array when the system sets no `max_array_size`: the queue's own default limit. */
+  readonly defaultMaxSize: number;
+  /** The environment variable holding a task's index inside the running task. */
+  readonly taskVariable: string;
+  /** The index of the first task. */
+  readonly firstTask: number;
+  /** argv that submits an array of `n` tasks named `name` (options on the command line win over the script's header). */
+  submitArgv(scriptName: string, n: number, name: string): string[];
+  /** The queue id of task `task` of array `arrayId` (as parseSubmitOutput gave it), in the form the queue's commands take. */
+  taskId(arrayId: string, task: number): string;
+  /** The same as shell text, from the array id in `$xpr_a` and the task index in `$xpr_k`. */
+  readonly taskIdShell: string;
+  /** Extended regexp matching the array id at the start of a line of the submit command's output. */
+  readonly arrayIdPattern: string;
 }
