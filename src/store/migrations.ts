@@ -61,4 +61,6 @@ export const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX job_items_key ON job_items (item_key);
    CREATE INDEX item_results_job ON item_results (job_id);`,
+  // 4: jobs by creation time, so `xpr ls` reads the newest 200 of 10^5 jobs without sorting them all
+  `CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);`,
 ];

@@ -52,6 +52,22 @@ export interface JobFilter {
   cacheKey?: string;
 }
 
+/** Order and size of a job listing. */
+export interface ListOrder {
+  newestFirst?: boolean;
+  /** At most this many jobs (the first ones in the order asked); 0 or undefined: all. */
+  limit?: number;
+}
+
+/** What selecting jobs by filters needs of a job (`JobStore.listBrief`). */
+export interface JobBrief {
+  id: string;
+  name: string;
+  system: string;
+  state: JobState;
+  createdAt: number;
+}
+
 export interface ItemResult {
   itemKey: string;
   jobId: string;
@@ -250,27 +266,43 @@ export class JobStore {
     return raw && toRow(raw);
   }
 
-  list(filter: JobFilter = {}): JobRow[] {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.ids) {
-      where.push(`id IN (${filter.ids.map(() => '?').join(', ') || 'NULL'})`);
-      params.push(...filter.ids);
-    }
-    if (filter.states) {
-      where.push(`state IN (${filter.states.map(() => '?').join(', ') || 'NULL'})`);
-      params.push(...filter.states);
-    }
-    if (filter.system !== undefined) {
-      where.push('system = ?');
-      params.push(filter.system);
-    }
-    if (filter.cacheKey !== undefined) {
-      where.push('cache_key = ?');
-      params.push(filter.cacheKey);
-    }
-    const sql = `SELECT * FROM jobs${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, rowid`;
+  /**
+   * The jobs matching `filter`, oldest first (`newestFirst`: newest first; ties by insertion order), at most `limit`
+   * of them when given (0 or undefined: all).
+   */
+  list(filter: JobFilter = {}, opts: ListOrder = {}): JobRow[] {
+    const { sql, params } = jobQuery('*', filter, opts);
     return (this.#read(() => this.#db.prepare(sql).all(...params)) as RawJob[]).map(toRow);
+  }
+
+  /**
+   * Like `list`, but only each job's id, name, system, state and creation time, with no details parsed: cheap enough
+   * to filter 10^5 jobs by regexps before reading the few that are shown (`getMany`).
+   */
+  listBrief(filter: JobFilter = {}, opts: ListOrder = {}): JobBrief[] {
+    const { sql, params } = jobQuery('id, name, system, state, created_at', filter, opts);
+    const rows = this.#read(() => this.#db.prepare(sql).raw().all(...params)) as Array<[string, string, string, JobState, number]>;
+    return rows.map(([id, name, system, state, createdAt]) => ({ id, name, system, state, createdAt }));
+  }
+
+  /** How many jobs match `filter`. */
+  count(filter: JobFilter = {}): number {
+    const { sql, params } = jobQuery('count(*)', filter, {}, false);
+    return this.#read(() => this.#db.prepare(sql).pluck().get(...params)) as number;
+  }
+
+  /** The jobs with these ids, in the order given (ids not in the store left out); one query per 50 000 ids. */
+  getMany(ids: readonly string[]): JobRow[] {
+    const byId = new Map<string, JobRow>();
+    this.#read(() => {
+      const stmt = this.#db.prepare('SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?))');
+      this.#db.transaction(() => {
+        for (let k = 0; k < ids.length; k += ITEM_QUERY_KEYS) {
+          for (const r of stmt.iterate(JSON.stringify(ids.slice(k, k + ITEM_QUERY_KEYS))) as Iterable<RawJob>) byId.set(r.id, toRow(r));
+        }
+      })();
+    });
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /**
@@ -501,6 +533,35 @@ export class JobStore {
       for (const f of fileNames) stmt.run(place, f);
     });
   }
+}
+
+// The SELECT of `columns` from jobs matching `filter`, in creation order (or newest first), with an optional LIMIT.
+function jobQuery(columns: string, filter: JobFilter, opts: ListOrder, ordered = true): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (filter.ids) {
+    where.push(`id IN (${filter.ids.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...filter.ids);
+  }
+  if (filter.states) {
+    where.push(`state IN (${filter.states.map(() => '?').join(', ') || 'NULL'})`);
+    params.push(...filter.states);
+  }
+  if (filter.system !== undefined) {
+    where.push('system = ?');
+    params.push(filter.system);
+  }
+  if (filter.cacheKey !== undefined) {
+    where.push('cache_key = ?');
+    params.push(filter.cacheKey);
+  }
+  const dir = opts.newestFirst ? ' DESC' : '';
+  let sql = `SELECT ${columns} FROM jobs${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${ordered ? ` ORDER BY created_at${dir}, rowid${dir}` : ''}`;
+  if (opts.limit !== undefined && opts.limit > 0) {
+    sql += ' LIMIT ?';
+    params.push(Math.floor(opts.limit));
+  }
+  return { sql, params };
 }
 
 function toRow(r: RawJob): JobRow {
