@@ -129,6 +129,11 @@ function collectOrphan(ctx: XprContext, row: JobRow): void {
 /** The item results submitRemote read, for the gatherRemote of the same record in this process (one lookup, not two). */
 const lookedUp = new WeakMap<CallRecord, Map<string, ItemResult>>();
 
+/** The item results submitRemote read for this record in this process, if gatherRemote has not taken them yet. */
+export function lookedUpResults(record: CallRecord): ReadonlyMap<string, ItemResult> | undefined {
+  return lookedUp.get(record);
+}
+
 async function startChunks(
   ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, resources: ResourcesInput, itemKeys: readonly string[], recompute = false,
 ): Promise<Chunk[]> {

@@ -14,6 +14,9 @@ export const STORE_FILE = 'xpr-jobs.sqlite';
 
 /** Item keys per getItemResults query. */
 const ITEM_QUERY_KEYS = 50_000;
+/** Item keys per getItemResults query: blocks read with .all() (fewer native calls per row than .iterate(), and small
+ *  enough arrays to stay cheap for the garbage collector: 10^5 results 1.5 s -> 1.0 s at loadavg 15). */
+const ITEM_RESULT_BLOCK = 5000;
 
 export interface JobRow {
   id: string;
@@ -397,7 +400,7 @@ export class JobStore {
     });
   }
 
-  // Per-item results already stored, for the given item keys: one query per 50 000 keys (passed as a JSON array), so
+  // Per-item results already stored, for the given item keys: one query per 5000 keys (passed as a JSON array), so
   // SQLite walks the index itself instead of one statement call per key (10^6 keys: seconds -> under one).
   getItemResults(itemKeys: readonly string[]): Map<string, ItemResult> {
     const out = new Map<string, ItemResult>();
@@ -405,8 +408,8 @@ export class JobStore {
     this.#read(() => {
       const stmt = this.#db.prepare('SELECT item_key, job_id, ok, payload FROM item_results WHERE item_key IN (SELECT value FROM json_each(?))').raw();
       this.#db.transaction(() => {
-        for (let k = 0; k < itemKeys.length; k += ITEM_QUERY_KEYS) {
-          for (const r of stmt.iterate(JSON.stringify(itemKeys.slice(k, k + ITEM_QUERY_KEYS))) as Iterable<[string, string, number, string]>) {
+        for (let k = 0; k < itemKeys.length; k += ITEM_RESULT_BLOCK) {
+          for (const r of stmt.all(JSON.stringify(itemKeys.slice(k, k + ITEM_RESULT_BLOCK))) as Array<[string, string, number, string]>) {
             out.set(r[0], { itemKey: r[0], jobId: r[1], ok: r[2] === 1, payload: r[3] });
           }
         }
