@@ -19,3 +19,12 @@ test('callKeys: each item key is canonicalHash([base, canonicalHash(item)]), as 
   t.deepEqual(itemKeys, inputs.map((item) => canonicalHash([base, canonicalHash(item)])));
   t.is(callKey, canonicalHash({ base, items: itemKeys }));
 });
+
+test('canonicalHash of a string, number, boolean or null is the sha256 of its canonical text (one-call path)', async (t) => {
+  const { createHash } = await import('node:crypto');
+  const { canonicalEncode } = await import('../../../src/codec/index.ts');
+  for (const v of ['', 'a"b\\c\u2028\ud800', 'x'.repeat(70_000), 0, -0, 1.5e300, -7, NaN, Infinity, -Infinity, true, false, null]) {
+    t.is(canonicalHash(v), createHash('sha256').update(canonicalEncode(v), 'utf8').digest('hex'), JSON.stringify(String(v)).slice(0, 40));
+  }
+  t.is(canonicalHash(undefined), createHash('sha256').update(canonicalEncode(undefined), 'utf8').digest('hex'));
+});
