@@ -469,16 +469,21 @@ export class JobStore {
     return this.#write(() => this.#db.prepare('DELETE FROM calls WHERE call_key = ?').run(callKey).changes > 0);
   }
 
-  /** Save (or replace) an autoparallelize call's record: its item keys and which job holds which items. */
+  /**
+   * Save (or replace) an autoparallelize call's record: its item keys and which job holds which items. A record equal
+   * to the stored one is not written again (a cached rerun of 10^6 items would rewrite 70 MB), nor its updated_at.
+   */
   putCall(callKey: string, details: Record<string, unknown>): void {
+    const text = JSON.stringify(details);
     this.#write(() => {
+      if (this.#db.prepare('SELECT details = ? FROM calls WHERE call_key = ?').pluck().get(text, callKey) === 1) return;
       const t = now();
       this.#db
         .prepare(
           `INSERT INTO calls (call_key, details, created_at, updated_at) VALUES (?, ?, ?, ?)
            ON CONFLICT(call_key) DO UPDATE SET details = excluded.details, updated_at = excluded.updated_at`,
         )
-        .run(callKey, JSON.stringify(details), t, t);
+        .run(callKey, text, t, t);
     });
   }
 

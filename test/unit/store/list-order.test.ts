@@ -75,3 +75,18 @@ test('selectJobBriefs: the same jobs as selectJobs for every filter; limit keeps
     t.is(two.total, full.length);
   }
 });
+
+test('putCall: a record equal to the stored one is not written again; a changed one is', (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xpr-putcall-'));
+  const s = JobStore.open(root);
+  s.putCall('c1', { itemKeys: ['a', 'b'], chunks: [] });
+  const first = s.listCalls()[0]!;
+  const mark = s.changeMark();
+  s.putCall('c1', { itemKeys: ['a', 'b'], chunks: [] });
+  t.is(s.changeMark(), mark, 'nothing committed');
+  t.is(s.listCalls()[0]!.updatedAt, first.updatedAt);
+  s.putCall('c1', { itemKeys: ['a', 'b'], chunks: [{ jobId: 'j', indexes: [0, 1] }] });
+  t.deepEqual(s.getCall('c1'), { itemKeys: ['a', 'b'], chunks: [{ jobId: 'j', indexes: [0, 1] }] });
+  t.not(s.changeMark(), mark);
+  s.close();
+});
