@@ -4,7 +4,7 @@
 import type { JobEvent, JobRow, JobStore } from '../../src/store/index.ts';
 import { ENDED_STATES } from '../../src/store/index.ts';
 import { withContext } from './shared.ts';
-import { selectJobs, type FilterOptions } from './select.ts';
+import { selectJobBriefs, type FilterOptions } from './select.ts';
 import { makeTable, useColor } from './format.ts';
 import { DEFAULT_COLUMNS, LONG_COLUMNS, LS_COLUMNS, parseColumns } from './ls-columns.ts';
 import { watchLoop } from './watch.ts';
@@ -65,33 +65,37 @@ export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000,
   };
 }
 
-// The output of one `xpr ls` (table or JSON lines) for the selected jobs, in parts: JSON lines come in blocks of 1000
-// jobs (their events read in one query), so a store of 10^5 jobs is streamed, never held as one string.
+// The output of one `xpr ls` (table or JSON lines) for the selected jobs, in parts. The filters run on brief rows
+// (no details parsed); only the shown jobs are read in full, with their events, in blocks of 1000: JSON lines stream a
+// store of 10^5 jobs block by block, never as one string, and the table of the newest 200 reads 200 jobs.
 export function* lsOutput(store: JobStore, o: LsOptions, colour = useColor()): Generator<string> {
   const nowS = Date.now() / 1000;
-  const selected = selectJobs(store, o);
-  const limit = o.limit ?? (o.json ? 0 : LS_TABLE_LIMIT);
-  const shown = limit > 0 && selected.length > limit ? selected.slice(-limit) : selected;
-  if (o.json) {
+  const { rows: shown, total } = selectJobBriefs(store, o, o.limit ?? (o.json ? 0 : LS_TABLE_LIMIT));
+  const blocks = function* (): Generator<{ rows: JobRow[]; events: Map<string, JobEvent[]> }> {
     for (let k = 0; k < shown.length; k += 1000) {
-      const block = shown.slice(k, k + 1000);
-      const events = store.eventsOf(block.map((r) => r.id));
-      yield block.map((r) => JSON.stringify(lsRecord(store, r, nowS, events.get(r.id))) + '\n').join('');
+      const ids = shown.slice(k, k + 1000).map((r) => r.id);
+      yield { rows: store.getMany(ids), events: store.eventsOf(ids) };
     }
+  };
+  if (o.json) {
+    for (const { rows, events } of blocks()) yield rows.map((r) => JSON.stringify(lsRecord(store, r, nowS, events.get(r.id))) + '\n').join('');
     return;
   }
   if (shown.length === 0) return yield `no matching jobs in ${store.path}\n`;
   const columns = o.format !== undefined ? parseColumns(o.format) : o.long ? LONG_COLUMNS : DEFAULT_COLUMNS;
-  const events = store.eventsOf(shown.map((r) => r.id));
   const table = makeTable(columns.map((c) => LS_COLUMNS[c]!.header), colour);
-  for (const row of shown) {
-    const r = lsRecord(store, row, nowS, events.get(row.id));
-    table.push(columns.map((c) => LS_COLUMNS[c]!.cell(r, { colour, long: o.long === true })));
+  let count = 0;
+  for (const { rows, events } of blocks()) {
+    for (const row of rows) {
+      const r = lsRecord(store, row, nowS, events.get(row.id));
+      table.push(columns.map((c) => LS_COLUMNS[c]!.cell(r, { colour, long: o.long === true })));
+      count++;
+    }
   }
-  const more = selected.length - shown.length;
+  const more = total - shown.length;
   const note = more > 0
-    ? `the newest ${shown.length} of ${selected.length} job(s) in ${store.path}; ${more} older not shown (--limit <n>, --limit 0 for all)`
-    : `${shown.length} job(s) in ${store.path}`;
+    ? `the newest ${count} of ${total} job(s) in ${store.path}; ${more} older not shown (--limit <n>, --limit 0 for all)`
+    : `${count} job(s) in ${store.path}`;
   yield `${table.toString()}\n${note}\n`;
 }
 

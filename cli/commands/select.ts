@@ -1,6 +1,6 @@
 // Job selection shared by the commands that take filters (ls, sync, cancel, rm, reset-status), with ExPyRe's
 // spellings: -s/--status (names and groups), -n/--name, -i/--id, -S/--system as full-match regexps; plus age filters.
-import { ENDED_STATES, JOB_STATES, LIVE_STATES, REUSABLE_STATES, type JobRow, type JobState, type JobStore } from '../../src/store/index.ts';
+import { ENDED_STATES, JOB_STATES, LIVE_STATES, REUSABLE_STATES, type JobBrief, type JobRow, type JobState, type JobStore } from '../../src/store/index.ts';
 import { UsageError } from './errors.ts';
 
 export interface FilterOptions {
@@ -85,8 +85,8 @@ export function requireFilter(o: FilterOptions, command: string): void {
   }
 }
 
-// The jobs of this project that match the filters, oldest first.
-export function selectJobs(store: JobStore, o: FilterOptions, nowMs = Date.now()): JobRow[] {
+// The filters as one test of a job's id, name, system and creation time, plus the states to ask the store for.
+function jobMatcher(o: FilterOptions, nowMs: number): { states: JobState[] | undefined; onlyStates: boolean; test: (r: JobBrief) => boolean } {
   const l = filterLists(o);
   const states = l.status.length ? statesOf(l.status) : undefined;
   const ids = fullMatch(l.id, '--id');
@@ -94,11 +94,31 @@ export function selectJobs(store: JobStore, o: FilterOptions, nowMs = Date.now()
   const systems = fullMatch(l.system, '--system');
   const now = nowMs / 1000;
   const any = (res: RegExp[], value: string): boolean => res.length === 0 || res.some((re) => re.test(value));
-  return store
-    .list({ states })
-    .filter((r) => any(ids, r.id) && any(names, r.name) && any(systems, r.system))
-    .filter((r) => o.olderThan === undefined || now - r.createdAt > o.olderThan)
-    .filter((r) => o.newerThan === undefined || now - r.createdAt < o.newerThan);
+  return {
+    states,
+    onlyStates: ids.length + names.length + systems.length === 0 && o.olderThan === undefined && o.newerThan === undefined,
+    test: (r) => any(ids, r.id) && any(names, r.name) && any(systems, r.system)
+      && (o.olderThan === undefined || now - r.createdAt > o.olderThan)
+      && (o.newerThan === undefined || now - r.createdAt < o.newerThan),
+  };
+}
+
+// The jobs of this project that match the filters, oldest first.
+export function selectJobs(store: JobStore, o: FilterOptions, nowMs = Date.now()): JobRow[] {
+  const m = jobMatcher(o, nowMs);
+  return store.list({ states: m.states }).filter(m.test);
+}
+
+// The same selection as selectJobs, as brief rows (no details read), with how many jobs match in all. `limit` (> 0)
+// keeps the newest `limit` (still oldest first). Filters by state only go to the store as they are (count + the
+// newest `limit` by index: `xpr ls` on 10^5 jobs reads 200); regexp and age filters test every job's brief row.
+export function selectJobBriefs(store: JobStore, o: FilterOptions, limit = 0, nowMs = Date.now()): { rows: JobBrief[]; total: number } {
+  const m = jobMatcher(o, nowMs);
+  if (m.onlyStates && limit > 0) {
+    return { rows: store.listBrief({ states: m.states }, { newestFirst: true, limit }).reverse(), total: store.count({ states: m.states }) };
+  }
+  const all = store.listBrief({ states: m.states }).filter(m.test);
+  return { rows: limit > 0 && all.length > limit ? all.slice(-limit) : all, total: all.length };
 }
 
 // Ask before a destructive action on a terminal; without one, --yes is required.

@@ -134,6 +134,11 @@ function collectOrphan(ctx: XprContext, row: JobRow): void {
 /** The item results submitRemote read, for the gatherRemote of the same record in this process (one lookup, not two). */
 const lookedUp = new WeakMap<CallRecord, Map<string, ItemResult>>();
 
+/** The item results submitRemote read for this record in this process, if gatherRemote has not taken them yet. */
+export function lookedUpResults(record: CallRecord): ReadonlyMap<string, ItemResult> | undefined {
+  return lookedUp.get(record);
+}
+
 async function startChunks(
   ctx: XprContext, call: RemoteCall, indexes: number[], attempt: number, resources: ResourcesInput, itemKeys: readonly string[], recompute = false,
 ): Promise<Chunk[]> {
@@ -202,10 +207,16 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
   const failures = new Map<number, ItemFailure>();
   const harvested = new Set<string>();
   const byKey = new Map<string, number[]>();
-  record.itemKeys.forEach((k, i) => byKey.set(k, [...(byKey.get(k) ?? []), i]));
+  // Plain loops: these passes run once per item (10^6 in a large call), so no array copies or spreads per item.
+  record.itemKeys.forEach((k, i) => {
+    const at = byKey.get(k);
+    if (at) at.push(i);
+    else byKey.set(k, [i]);
+  });
   const initial = lookedUp.get(record) ?? ctx.store.getItemResults(record.itemKeys);
   lookedUp.delete(record);
-  const done = new Set(record.itemKeys.flatMap((k, i) => (initial.get(k)?.ok ? [i] : [])));
+  const done = new Set<number>();
+  record.itemKeys.forEach((k, i) => initial.get(k)?.ok && done.add(i));
   // Cached: results there before waiting began for items no job of the call was started for.
   const inChunks = new Set(record.chunks.flatMap((c) => c.indexes));
   const cached = [...done].filter((i) => !inChunks.has(i)).length;
@@ -244,8 +255,8 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
     chunks = next;
   }
   // Good results are never replaced by failures, so only the items without one at the start are read again.
-  const stored = new Map(initial);
-  for (const [k, r] of ctx.store.getItemResults(record.itemKeys.filter((k) => !initial.get(k)?.ok))) stored.set(k, r);
+  const again = ctx.store.getItemResults(record.itemKeys.filter((k) => !initial.get(k)?.ok));
+  const stored = again.size ? new Map([...initial, ...again]) : initial;
   const results = record.itemKeys.map((k) => {
     const r = stored.get(k);
     return r?.ok ? (decode(r.payload) as { value: unknown }).value : undefined;

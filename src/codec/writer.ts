@@ -240,7 +240,7 @@ class ValueWriter {
 }
 
 // JSON number text, or a tag for the numbers JSON cannot hold (NaN, ±Infinity, -0).
-function numberText(n: number): string {
+export function numberText(n: number): string {
   if (!Number.isFinite(n)) return `{"$t":"number","v":"${n}"}`;
   return n === 0 && 1 / n < 0 ? '{"$t":"number","v":"-0"}' : String(n);
 }

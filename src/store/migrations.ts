@@ -69,4 +69,6 @@ export const MIGRATIONS: readonly string[] = [
      renewed_at REAL NOT NULL
    );
    CREATE INDEX item_claims_owner ON item_claims (owner);`,
+  // 5: jobs by creation time, so `xpr ls` reads the newest 200 of 10^5 jobs without sorting them all
+  `CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);`,
 ];

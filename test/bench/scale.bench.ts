@@ -1,7 +1,7 @@
 // Benchmark: how the driver's cost grows with the work. For 10^4, 10^5 (and 10^6: XPR_BENCH_SCALE_MAX=1e6) tiny items
 // on the `local` queue, 10 jobs each: time and peak RSS of plan+submit, collectCall (first: waits and harvests; then
 // from the store), a fully cached rerun; store size on disk; and `xpr ls` / `xpr ls --json` on stores of 10^4 and
-// 10^5 jobs made through the store API. Ratios of consecutive sizes show the growth (10x work = 10x is linear).
+// 10^5 jobs made through the store API (beside `node -e 0` and `xpr --version` of the same run). Ratios of consecutive sizes show the growth (10x work = 10x is linear).
 //   node --import tsx test/bench/scale.bench.ts [max items, default 1e5]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
@@ -57,10 +57,16 @@ for (const jobs of [1e4, 1e5]) {
     const out = execFileSync(process.execPath, [cli, ...args], { cwd: p.dir, env: { ...p.env, NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 1 << 30 });
     return { ms: performance.now() - t0, lines: out.split('\n').length - 1 };
   };
+  const nodeStart = (): number => {
+    const t0 = performance.now();
+    execFileSync(process.execPath, ['-e', '0']);
+    return performance.now() - t0;
+  };
+  const node0 = nodeStart();
   const baseline = time(['--version']);
   const table = time(['ls']);
   const json = time(['ls', '--json']);
-  lsRows.push({ jobs, baseMs: baseline.ms, lsMs: table.ms, lsLines: table.lines, jsonMs: json.ms, jsonLines: json.lines });
+  lsRows.push({ jobs, nodeMs: Math.min(node0, nodeStart()), baseMs: baseline.ms, lsMs: table.ms, lsLines: table.lines, jsonMs: json.ms, jsonLines: json.lines });
 }
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
@@ -75,5 +81,5 @@ rows.forEach((r, k) => {
 });
 lsRows.forEach((r, k) => {
   const g = (key: string): string => (k === 0 ? '' : ` (${(r[key]! / lsRows[k - 1]![key]!).toFixed(1)}x)`);
-  console.log(`  xpr ls on ${r.jobs} jobs: ${s(r.lsMs!)}${g('lsMs')}, ${r.lsLines} lines; --json ${s(r.jsonMs!)}${g('jsonMs')}, ${r.jsonLines} lines; (xpr --version: ${s(r.baseMs!)})`);
+  console.log(`  xpr ls on ${r.jobs} jobs: ${s(r.lsMs!)}${g('lsMs')} = ${(r.lsMs! / r.nodeMs!).toFixed(1)}x node -e 0, ${r.lsLines} lines; --json ${s(r.jsonMs!)}${g('jsonMs')}, ${r.jsonLines} lines; (xpr --version: ${s(r.baseMs!)}, node -e 0: ${s(r.nodeMs!)})`);
 });
