@@ -11,7 +11,7 @@ export {
   cancelJobs, cleanJobs, outcomeOf, syncJobs, removeJobs, gcJobs, gcCandidates, GC_STATES, dryRunScript, runDoctor, systemSources, readJobLogs, jobScriptEnded,
   type SyncReport, type SyncChange, type RemoveReport, type DryRunOptions, type DryRunScript, type DoctorCheck, type LogChunk, type LogName,
 } from './job/index.ts';
-export { cancelUnended, type CancelReport } from './job/gc.ts';
+export { cancelUnended, type CancelReport } from './admin/gc.ts';
 export { callSelection, jobsItemKeys, oldItemKeys, type ItemSelection } from './autopara/cache-control.ts';
 export { ConfigError, UnknownSystemError } from './config/errors.ts';
 export { ResourceSpecError, NoPartitionFitsError } from './resources/errors.ts';

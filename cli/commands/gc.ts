@@ -3,7 +3,7 @@
 // of drivers killed while staging or fetching (src/job/leftovers.ts).
 import { join } from 'node:path';
 import { gcCandidates, removeJobs, GC_STATES, oldItemKeys } from '../../src/index.ts';
-import { sweepLeftovers } from '../../src/job/leftovers.ts';
+import { sweepLeftovers } from '../../src/system/leftovers.ts';
 import { withContext } from './shared.ts';
 import { confirm } from './select.ts';
 import { shortDuration } from './format.ts';

@@ -7,7 +7,7 @@ import { JobStore } from '../store/index.ts';
 import { makeTransport } from '../transport/index.ts';
 import type { Transport } from '../transport/types.ts';
 import { createLogger, type Logger } from '../log.ts';
-import { openSession, type SystemSession } from './session.ts';
+import { openSession, type SystemSession } from '../system/session.ts';
 import { Poller } from './poller.ts';
 import { closeAtExit, forgetAtExit } from './exit-close.ts';
 

@@ -2,8 +2,8 @@
 // that finished, then the store is updated, held jobs are submitted as places free up, and finished waiters resolved.
 import { ENDED_STATES, LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
 import type { XprContext } from './context.ts';
-import type { SystemSession } from './session.ts';
-import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest, type PollWatch } from './system-ops.ts';
+import type { SystemSession } from '../system/session.ts';
+import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest, type PollWatch } from '../system/system-ops.ts';
 import { decideJobState } from './decide.ts';
 import { copyOutputFiles } from './collect.ts';
 import { JobAbandonedError, JobFileError, JobRemovedError, JobWaitTimeoutError, WaitStoppedError } from './errors.ts';

@@ -6,7 +6,7 @@ import { routeFit, type FitKind } from '../../../src/fit/routing.ts';
 import { RemoteInfoError } from '../../../src/autopara/errors.ts';
 import { FitRoutingError } from '../../../src/fit/errors.ts';
 import type { XprContext } from '../../../src/job/index.ts';
-import type { StackFrame } from '../../../src/autopara/stack.ts';
+import type { StackFrame } from '../../../src/routing/stack.ts';
 
 const entry = (sys: string) => ({ sys_name: sys, job_name: 'j', resources: { max_time: '1h', num_cores: 1 } });
 // The user's script: main() in /proj/driver.ts calls the fit.

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { itemsPerJob, normalizeRemoteInfo } from '../../../src/autopara/remote-info.ts';
+import { itemsPerJob, normalizeRemoteInfo } from '../../../src/routing/remote-info.ts';
 import { RemoteInfoError } from '../../../src/autopara/errors.ts';
 
 const base = { sys_name: 'cluster', job_name: 'relax', resources: { max_time: '1h', num_cores: 4 } };
