@@ -1,5 +1,5 @@
 // The job script a job would be submitted with, rendered without submitting anything (`xpr script`, dryRunScript):
-// the same body (job/script.ts) and scheduler rendering as a real start, for one system, resources and job options.
+// the same body (system/job-script.ts) and scheduler rendering as a real start, for one system, resources and job options.
 import { normalizeResources, findPartition } from '../resources/resources.ts';
 import type { ResourcesInput } from '../resources/types.ts';
 import { bundleRunner } from '../bundle/index.ts';

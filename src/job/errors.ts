@@ -97,10 +97,4 @@ export class JobFileError extends XprError {
   }
 }
 
-/** A job option is malformed (env_vars, hash_ignore, input files...). */
-export class JobOptionError extends XprError {
-  override name = 'JobOptionError';
-  constructor(readonly option: string, message: string) {
-    super(`${option}: ${message}`);
-  }
-}
+export { JobOptionError } from '../system/errors.ts';

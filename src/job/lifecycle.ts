@@ -35,7 +35,7 @@ export interface StartOptions {
   exactFit?: boolean;
   /** Allow using part of one node. @default false */
   partialNode?: boolean;
-  /** Submit the new jobs as job arrays (else the system's `arrays`, default false). See src/job/array.ts. */
+  /** Submit the new jobs as job arrays (else the system's `arrays`, default false). See src/system/array.ts. */
   arrays?: boolean;
 }
 

@@ -2,7 +2,7 @@
 // on a batch, turn its result or its error into per-item outcomes, and move outcomes across threads (clone rules).
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { OpResultError, PoolOpLoadError } from '../autopara/errors.ts';
+import { OpResultError, PoolOpLoadError } from './errors.ts';
 
 /** The result of one item: its value (undefined = the op gave none), or the error that failed its batch. */
 export type ItemOutcome = { ok: true; value: unknown } | { ok: false; error: Error };

@@ -1,7 +1,7 @@
 // The worker-thread side of the local pool: load the op once, then run each batch the main thread sends, in order.
 // Default worker script of runPool; other programs start the same loop on themselves (protocol in pool.ts).
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { PoolOpLoadError } from '../autopara/errors.ts';
+import { PoolOpLoadError } from './errors.ts';
 import { loadOp, postOutcomes, runBatch, toWireError, type BatchMessage, type Op, type PoolWorkerData, type WorkerMessage } from './pool-batch.ts';
 
 let started = false;

@@ -22,7 +22,7 @@
 //   that dies before 'ready', rejects the pool (PoolOpLoadError).
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { EnvSettingError, PoolOpLoadError, PoolOptionError, WorkerExitError } from '../autopara/errors.ts';
+import { EnvSettingError, PoolOpLoadError, PoolOptionError, WorkerExitError } from './errors.ts';
 import { ownFile } from '../own-path.ts';
 import {
   codeFileUrl, fromWireError, fromWireOutcomes, loadOp, postOutcomes, runBatch, toWireError,

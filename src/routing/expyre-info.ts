@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { parseJsonText } from '../config/json-position.ts';
-import { ExpyreInfoError, RemoteInfoError } from '../autopara/errors.ts';
+import { ExpyreInfoError, RemoteInfoError } from './errors.ts';
 import { normalizeRemoteInfo, type RemoteInfo, type RemoteInfoInput } from './remote-info.ts';
 import type { StackFrame } from './stack.ts';
 

@@ -6,7 +6,7 @@ import { closestName } from '../resources/suggest.ts';
 import { parseTimeS, show } from '../resources/units.ts';
 import { ResourceSpecError } from '../resources/errors.ts';
 import { normalizeResources } from '../resources/resources.ts';
-import { RemoteInfoError } from '../autopara/errors.ts';
+import { RemoteInfoError } from './errors.ts';
 
 /** What a user writes: an explicit `remoteInfo` option or one value of WFL_EXPYRE_INFO. Keys are wfl's, exactly. */
 export interface RemoteInfoInput {

@@ -7,7 +7,7 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import { encode, encodeChunks, decode, decodeBytes, writeChunksSync } from '../codec/index.ts';
 import { runPool, poolWorkerMain, type ItemOutcome } from '../pool/pool.ts';
 import { JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
-import { measureRunnerUsage } from '../job/usage.ts';
+import { measureRunnerUsage } from './usage.ts';
 import { explainMissingPackage } from './missing-package.ts';
 import { dirname } from 'node:path';
 

@@ -2,7 +2,7 @@
 // expand on the node (object form; a bare $ is literal), and ExPyRe/wfl's "NAME=value" list form, read as one shell word: quotes are
 // removed and references expand as a shell would, but command substitution is refused (nothing is executed).
 import { quote } from '../transport/quote.ts';
-import { JobOptionError } from '../job/errors.ts';
+import { JobOptionError } from './errors.ts';
 
 type Segment = { lit: string } | { ref: string };
 

@@ -5,7 +5,7 @@ import { JobFiles } from '../runner/contract.ts';
 import type { NodeFit } from '../resources/types.ts';
 import type { JobScriptSpec } from '../scheduler/types.ts';
 import type { SystemSession } from './session.ts';
-import { JobOptionError } from '../job/errors.ts';
+import { JobOptionError } from './errors.ts';
 import { renderEnvValue } from './env-value.ts';
 
 export interface JobBodySpec {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routeFit, type FitKind } from '../../../src/fit/routing.ts';
-import { RemoteInfoError } from '../../../src/autopara/errors.ts';
+import { RemoteInfoError } from '../../../src/routing/errors.ts';
 import { FitRoutingError } from '../../../src/fit/errors.ts';
 import type { XprContext } from '../../../src/job/index.ts';
 import type { StackFrame } from '../../../src/routing/stack.ts';

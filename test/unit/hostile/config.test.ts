@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/load.ts';
 import { ConfigError } from '../../../src/config/errors.ts';
 import { parseExpyreInfo } from '../../../src/routing/expyre-info.ts';
 import { normalizeRemoteInfo } from '../../../src/routing/remote-info.ts';
-import { ExpyreInfoError, RemoteInfoError } from '../../../src/autopara/errors.ts';
+import { ExpyreInfoError, RemoteInfoError } from '../../../src/routing/errors.ts';
 import { normalizeResources } from '../../../src/resources/resources.ts';
 import { ResourceSpecError } from '../../../src/resources/errors.ts';
 import { OpenSshTransport, Ssh2Transport, SshConfigError } from '../../../src/transport/index.ts';
