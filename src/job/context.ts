@@ -9,6 +9,8 @@ import type { Transport } from '../transport/types.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { openSession, type SystemSession } from '../system/session.ts';
 import { Poller } from './poller.ts';
+import { pendingSubmitter } from './submit.ts';
+import type { JobServices } from './services.ts';
 import { closeAtExit, forgetAtExit } from './exit-close.ts';
 
 export interface ContextOptions {
@@ -21,7 +23,7 @@ export interface ContextOptions {
   logger?: Logger;
 }
 
-export class XprContext {
+export class XprContext implements JobServices {
   readonly config: XprConfig;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
@@ -77,7 +79,7 @@ export class XprContext {
   poller(name: string): Promise<Poller> {
     let p = this.#pollers.get(name);
     if (!p) {
-      p = this.session(name).then((session) => new Poller(this, session));
+      p = this.session(name).then((session) => new Poller(this, session, pendingSubmitter(this, session)));
       p.catch(() => this.#pollers.delete(name));
       this.#pollers.set(name, p);
     }
