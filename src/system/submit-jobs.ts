@@ -1,0 +1,247 @@
+// Submitting many jobs to a system's queue in one command, safe to rerun: a job dir's recorded scheduler id is replayed,
+// an interrupted submit is looked up in the queue by job name and adopted, and only then is a job submitted again.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { quote, quoteArgv } from '../transport/quote.ts';
+import { JobFiles } from '../runner/contract.ts';
+import { arrayTaskId } from '../scheduler/common.ts';
+import type { Logger } from '../log.ts';
+import type { SystemSession } from './session.ts';
+import { runScript, envPreamble, preSubmit } from './remote-script.ts';
+
+export interface SubmitRequest {
+  id: string;
+  jobDir: string;
+  argv: string[];
+}
+
+const SUBMIT_PARALLEL = 8;
+
+/** `lost`: no answer came back (the connection dropped): the job may or may not be in the queue. */
+export type SubmitOutcome = { ok: true; schedulerId: string } | { ok: false; message: string; lost?: boolean };
+
+// Submit many jobs with one remote command; each job's raw submit output is also left in its job dir.
+// Submissions run SUBMIT_PARALLEL at a time (plain `wait` per group: no bash >= 4.3 needed); answers come back in order.
+// Safe to rerun at any point: a job dir holding a scheduler id replays it; one whose earlier submit was interrupted
+// before the id was written (SUBMITTING left, no id) is looked up in the queue by its name, the xpr job id (or, for a
+// task of an interrupted array, its array's id is recovered), and the job found is adopted; only when the queue has
+// no job of that name is it submitted again (a second command). Every round may be repeated by the transport after a
+// dropped connection: a repeated resubmit finds its own marker token and falls back to a lookup.
+export async function submitJobs(session: SystemSession, jobs: readonly SubmitRequest[], logger?: Logger): Promise<Map<string, SubmitOutcome>> {
+  const out = new Map<string, SubmitOutcome>();
+  if (jobs.length === 0) return out;
+  const token = randomBytes(9).toString('hex');
+  let steps: SubmitStep[] = jobs.map((job) => ({ job, mode: { kind: 'normal' } }));
+  // Round 0 submits or replays; round 1 adopts, resubmits or looks up; round 2 only adopts.
+  for (let round = 0; steps.length; round++) {
+    const answers = await runSubmitScript(session, steps, token);
+    const next: SubmitStep[] = [];
+    const arrays: Array<{ job: SubmitRequest; name: string; task: number }> = [];
+    for (const { job, mode } of steps) {
+      const answer = answers.get(job.id)!;
+      if (answer.kind === 'done') {
+        out.set(job.id, answer.outcome);
+      } else if (round >= 2) {
+        out.set(job.id, { ok: false, lost: true, message: 'the job dir changed during the submit' });
+      } else if (answer.kind === 'unreadable') {
+        // The id file holds output the parser cannot read (a submit that exited 0): look the job up, never resubmit.
+        next.push({ job, mode: { kind: 'lookup' } });
+      } else if (answer.kind === 'array') {
+        // A task of an array whose submit was interrupted: its array's recorded id, else the array looked up by name.
+        const kind = session.system.scheduler;
+        if (kind === 'local') out.set(job.id, { ok: false, lost: true, message: `the job dir marks it as a task of array ${answer.name}, but the local queue has no arrays` });
+        else if (answer.recorded !== null) next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(kind, answer.recorded, answer.task) } });
+        else arrays.push({ job, name: answer.name, task: answer.task });
+      } else {
+        const found = session.scheduler.parseFindByName(answer.outputs, job.id);
+        const replace = mode.kind === 'lookup';
+        if (!found.answered) {
+          out.set(job.id, {
+            ok: false, lost: true,
+            message: `an earlier submit of this job was interrupted before its queue id was recorded, and the queue could not be asked for a job named ${job.id}: ${found.problem}`,
+          });
+        } else if (found.ids.length) {
+          next.push({ job, mode: { kind: 'adopt', schedulerId: adoptOne(found.ids, job.id, logger), replace } });
+        } else if (answer.noLock || round > 0 || replace) {
+          out.set(job.id, { ok: false, lost: true, message: answer.noLock
+            ? `an earlier submit of this job may still be running (flock is unavailable or timed out on ${SUBMIT_LOCK}) and the queue has no job named ${job.id} yet`
+            : `the queue has no job named ${job.id} yet, though a submit of it ran` });
+        } else {
+          next.push({ job, mode: { kind: 'resubmit' } });
+        }
+      }
+    }
+    if (arrays.length) {
+      const found = await findJobsByName(session, [...new Set(arrays.map((a) => a.name))]);
+      const adopted = new Map([...found].flatMap(([name, ids]) => (ids?.length ? [[name, adoptOne(ids, name, logger)] as const] : [])));
+      for (const { job, name, task } of arrays) {
+        const ids = found.get(name);
+        const arrayId = adopted.get(name);
+        if (ids === null || ids === undefined) {
+          out.set(job.id, { ok: false, lost: true, message: `the submit of its array ${name} was interrupted before the array's id was recorded, and the queue could not be asked for a job named ${name}` });
+        } else if (arrayId !== undefined) {
+          next.push({ job, mode: { kind: 'adopt', schedulerId: arrayTaskId(session.system.scheduler as 'slurm' | 'sge' | 'pbs', arrayId, task) } });
+        } else if (round === 0) {
+          next.push({ job, mode: { kind: 'resubmit' } });
+        } else {
+          out.set(job.id, { ok: false, lost: true, message: `the queue has no array named ${name}` });
+        }
+      }
+    }
+    steps = next;
+  }
+  return out;
+}
+
+// The queue id adopted among those found by name: the oldest; the others are duplicates made outside xpr's control.
+function adoptOne(ids: readonly string[], name: string, logger: Logger | undefined): string {
+  if (ids.length > 1) {
+    logger?.warn(`the queue has ${ids.length} jobs named ${name}: adopting ${ids[0]}; ${ids.slice(1).join(', ')} ` +
+      'were submitted outside this submit (cancel them if they are duplicates)');
+  }
+  return ids[0]!;
+}
+
+/** Left in a job dir just before its submit command runs; with no scheduler id beside it, the job may be in the queue.
+ *  Holds `submit`, `resubmit <token>` (a second try, the token fresh per submitJobs call) or `array <name> <task>`
+ *  (written by submitArrays before the array's submit: the job is task <task> of the array named <name>). */
+export const SUBMITTING = '.xpr_submitting';
+/** Locked (flock, where available) while a job's submit runs: a rerun waits for a submit of the same job still in flight. */
+const SUBMIT_LOCK = '.xpr_submit_lock';
+
+/**
+ * normal: replay or submit, but look the job up if an earlier submit was interrupted; resubmit: the queue has no such
+ * job; adopt: it has this one (replace: over an unreadable id file); lookup: only look the job up.
+ */
+type SubmitMode = { kind: 'normal' } | { kind: 'resubmit' } | { kind: 'lookup' } | { kind: 'adopt'; schedulerId: string; replace?: boolean };
+interface SubmitStep {
+  job: SubmitRequest;
+  mode: SubmitMode;
+}
+type SubmitAnswer =
+  | { kind: 'done'; outcome: SubmitOutcome }
+  | { kind: 'find'; outputs: string[]; noLock: boolean }
+  | { kind: 'unreadable' }
+  | { kind: 'array'; name: string; task: number; recorded: string | null };
+
+// One remote script for all `steps`; every job gets an answer (lost when none came back).
+async function runSubmitScript(session: SystemSession, steps: readonly SubmitStep[], token: string): Promise<Map<string, SubmitAnswer>> {
+  const idFile = JobFiles.schedulerId;
+  const writeId = `{ printf '%s\\n' "$xpr_out" > ${idFile}.tmp && mv -f ${idFile}.tmp ${idFile}; }`;
+  const lines = [...envPreamble(session), ...preSubmit(session.system.preSubmitCmds)];
+  lines.push('xpr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/xpr-submit.XXXXXX") || exit 97');
+  const arrayDir = quote(`${session.base}/_array/`);
+  steps.forEach(({ job, mode }, k) => {
+    const find = session.scheduler.findByNameArgvs(job.id)
+      .map((argv, n) => `printf '@@xpr-find %s\\n' ${n}; ${quoteArgv(argv)} 2>/dev/null;`).join(' ');
+    const adoptOver = mode.kind === 'adopt' && mode.replace ? 1 : 0;
+    lines.push(
+      `( xpr_m=${mode.kind}; xpr_a=${quote(mode.kind === 'adopt' ? mode.schedulerId : '')}; xpr_tok=${quote(`resubmit ${token}`)}; ` +
+        `if ! cd ${quote(job.jobDir)}; then xpr_out=''; xpr_rc=1; ` +
+        `else xpr_lk=1; { exec 9>>${SUBMIT_LOCK} && flock -w 300 9; } 2>/dev/null || xpr_lk=0; ` +
+        `xpr_mk=; xpr_an=; xpr_at=; [ -e ${SUBMITTING} ] && { read -r xpr_mk xpr_an xpr_at < ${SUBMITTING} || :; }; ` +
+        `if [ "$xpr_m" = adopt ] && [ ${adoptOver} = 1 ]; then xpr_out=$xpr_a; xpr_rc=0; ${writeId}; ` +
+        `elif [ -s ${idFile} ] && [ "$xpr_m" != lookup ]; then xpr_out=$(cat ${idFile}); xpr_rc=replay; ` +
+        `elif [ "$xpr_m" = adopt ]; then xpr_out=$xpr_a; xpr_rc=0; ${writeId}; ` +
+        `elif [ "$xpr_m" = lookup ]; then xpr_rc=find; ` +
+        `elif [ "$xpr_m" = normal ] && [ "$xpr_mk" = array ]; then xpr_rc=array; ` +
+        `elif [ "$xpr_m" = normal ] && [ -e ${SUBMITTING} ]; then xpr_rc=find; [ $xpr_lk = 1 ] || xpr_rc=find-nolock; ` +
+        `elif [ "$xpr_m" = resubmit ] && [ "$xpr_mk $xpr_an" = "$xpr_tok" ]; then xpr_rc=find; ` +
+        `elif [ "$xpr_m" = resubmit ] && [ $xpr_lk = 0 ]; then xpr_rc=nolock; ` +
+        `elif ! { if [ "$xpr_m" = resubmit ]; then printf '%s\\n' "$xpr_tok"; else echo submit; fi; } > ${SUBMITTING}; then ` +
+        `xpr_out='cannot write ${SUBMITTING} in the job dir'; xpr_rc=1; ` +
+        `else xpr_out=$(${quoteArgv(job.argv)} 9>&- 2>.xpr_submit_err); xpr_rc=$?; ` +
+        `[ "$xpr_rc" = 0 ] && ${writeId}; fi; fi; ` +
+        `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; ` +
+        `case $xpr_rc in find*) ${find} ;; ` +
+        `array) printf '%s %s\\n' "$xpr_an" "$xpr_at"; printf '@@xpr-array-id\\n'; ` +
+        `case $xpr_an in *[!A-Za-z0-9_-]*|'') ;; *) cat ${arrayDir}"$xpr_an"/${idFile} 2>/dev/null ;; esac ;; ` +
+        `*) printf '%s\\n' "$xpr_out"; case $xpr_rc in 0|replay) ;; *) printf '@@xpr-submit-err\\n'; cat .xpr_submit_err 2>/dev/null ;; esac ;; esac ` +
+        `) > "$xpr_tmp/${k}" 2>&1 &`,
+    );
+    if ((k + 1) % SUBMIT_PARALLEL === 0) lines.push('wait');
+  });
+  lines.push('wait', `for ((k = 0; k < ${steps.length}; k++)); do cat "$xpr_tmp/$k"; done`, 'rm -rf "$xpr_tmp"');
+  lines.push('exit 0');
+  // Safe to repeat after a dropped connection (the transport does, after reconnecting): a repeat replays the ids
+  // written, finds interrupted submits by name (a resubmit by its token), and waits (flock) for a submit of the
+  // first try still running; where it cannot wait, it leaves the job staged rather than submit it again.
+  const res = await runScript(session, lines.join('\n'), true);
+  const text = res.stdout.toString('utf8');
+  const answers = new Map<string, SubmitAnswer>();
+  for (const block of text.split('@@xpr-submit ').slice(1)) {
+    const nl = block.indexOf('\n');
+    const [id, rc] = block.slice(0, nl).split(' ');
+    const body = block.slice(nl + 1);
+    if (!id || !steps.some((s) => s.job.id === id)) continue;
+    if (rc === 'find' || rc === 'find-nolock') {
+      answers.set(id, { kind: 'find', outputs: body.split(/@@xpr-find \d+\n/).slice(1), noLock: rc === 'find-nolock' });
+      continue;
+    }
+    if (rc === 'array') {
+      const [marker = '', recordedRaw = ''] = body.split('@@xpr-array-id\n');
+      const [name = '', task = ''] = marker.trim().split(' ');
+      if (!/^[A-Za-z0-9_-]+$/.test(name) || !/^\d+$/.test(task)) {
+        answers.set(id, { kind: 'done', outcome: { ok: false, lost: true, message: `the job dir's ${SUBMITTING} names no array task (${JSON.stringify(marker.trim())})` } });
+        continue;
+      }
+      let recorded: string | null = null;
+      try {
+        recorded = recordedRaw.trim() ? session.scheduler.parseSubmitOutput(recordedRaw) : null;
+      } catch {
+        recorded = null;
+      }
+      answers.set(id, { kind: 'array', name, task: Number(task), recorded });
+      continue;
+    }
+    const [stdoutPart = '', errPart = ''] = body.split('@@xpr-submit-err\n');
+    let outcome: SubmitOutcome;
+    if (rc === 'nolock') {
+      outcome = { ok: false, lost: true, message: `an earlier submit of this job may still be running (flock is unavailable or timed out on ${SUBMIT_LOCK})` };
+    } else if (rc === '0' || rc === 'replay') {
+      try {
+        outcome = { ok: true, schedulerId: session.scheduler.parseSubmitOutput(stdoutPart) };
+      } catch (err) {
+        if (rc === 'replay') {
+          answers.set(id, { kind: 'unreadable' });
+          continue;
+        }
+        // The submit exited 0, so the job is probably queued: it stays staged and is found by name next time.
+        outcome = { ok: false, lost: true, message: `the submit exited 0 but its output could not be read: ${(err as Error).message}` };
+      }
+    } else {
+      outcome = { ok: false, message: `submit exited with ${rc}: ${(errPart || stdoutPart).trim() || res.stderr.trim()}` };
+    }
+    answers.set(id, { kind: 'done', outcome });
+  }
+  for (const { job } of steps) {
+    if (!answers.has(job.id)) {
+      answers.set(job.id, { kind: 'done', outcome: { ok: false, lost: true, message: `no answer from the submit command (${res.stderr.trim() || `exit ${res.code}`})` } });
+    }
+  }
+  return answers;
+}
+
+// Ask the queue (one command for all names) for the jobs named after these xpr job ids: the jobs an interrupted submit
+// may have left in the queue without their id being recorded. Names the queue could not be asked about map to null.
+export async function findJobsByName(session: SystemSession, jobIds: readonly string[]): Promise<Map<string, string[] | null>> {
+  const out = new Map<string, string[] | null>();
+  if (jobIds.length === 0) return out;
+  const lines = [...envPreamble(session)];
+  for (const id of jobIds) {
+    lines.push(`printf '@@xpr-name %s\\n' ${quote(id)}`);
+    session.scheduler.findByNameArgvs(id).forEach((argv, n) => lines.push(`printf '@@xpr-find %s\\n' ${n}; ${quoteArgv(argv)} 2>/dev/null`));
+  }
+  lines.push('exit 0');
+  const res = await runScript(session, lines.join('\n'), true);
+  const blocks = new Map(res.stdout.toString('utf8').split('@@xpr-name ').slice(1).map((b) => {
+    const nl = b.indexOf('\n');
+    return [b.slice(0, nl), b.slice(nl + 1)] as const;
+  }));
+  for (const id of jobIds) {
+    const body = blocks.get(id);
+    const found = body === undefined ? null : session.scheduler.parseFindByName(body.split(/@@xpr-find \d+\n/).slice(1), id);
+    out.set(id, found?.answered ? found.ids : null);
+  }
+  return out;
+}
