@@ -7,11 +7,12 @@ export {
   type JobDefinition, type StartOptions, type WaitOptions, type RunJobOptions, type ContextOptions, type StartedJob,
 } from './job/index.ts';
 export { loadConfig } from './config/load.ts';
+export { cancelJobs, cleanJobs, outcomeOf } from './job/index.ts';
 export {
-  cancelJobs, cleanJobs, outcomeOf, syncJobs, removeJobs, gcJobs, gcCandidates, GC_STATES, dryRunScript, runDoctor, systemSources, readJobLogs, jobScriptEnded,
+  syncJobs, removeJobs, gcJobs, gcCandidates, GC_STATES, dryRunScript, runDoctor, systemSources, readJobLogs, jobScriptEnded,
   type SyncReport, type SyncChange, type RemoveReport, type DryRunOptions, type DryRunScript, type DoctorCheck, type LogChunk, type LogName,
-} from './job/index.ts';
-export { cancelUnended, type CancelReport } from './job/gc.ts';
+} from './admin/index.ts';
+export { cancelUnended, type CancelReport } from './admin/gc.ts';
 export { callSelection, jobsItemKeys, oldItemKeys, type ItemSelection } from './autopara/cache-control.ts';
 export { ConfigError, UnknownSystemError } from './config/errors.ts';
 export { ResourceSpecError, NoPartitionFitsError } from './resources/errors.ts';

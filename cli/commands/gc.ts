@@ -1,9 +1,9 @@
 // `xpr gc --older-than AGE`: delete the files (here and on the system) and rows of jobs that are processed, cleaned,
 // failed or cancelled and have not changed for longer than AGE. --dry-run lists them. Also removes the temporary dirs
-// of drivers killed while staging or fetching (src/job/leftovers.ts).
+// of drivers killed while staging or fetching (src/system/leftovers.ts).
 import { join } from 'node:path';
 import { gcCandidates, removeJobs, GC_STATES, oldItemKeys } from '../../src/index.ts';
-import { sweepLeftovers } from '../../src/job/leftovers.ts';
+import { sweepLeftovers } from '../../src/system/leftovers.ts';
 import { withContext } from './shared.ts';
 import { confirm } from './select.ts';
 import { shortDuration } from './format.ts';

@@ -8,8 +8,8 @@ import { ENDED_STATES, type ItemResult, type JobRow, type JobState } from '../st
 import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext, type StartOptions } from '../job/index.ts';
 import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
-import type { RemoteInfo } from './remote-info.ts';
-import { itemsPerJob } from './remote-info.ts';
+import type { RemoteInfo } from '../routing/remote-info.ts';
+import { itemsPerJob } from '../routing/remote-info.ts';
 import type { ItemFailure } from './failures.ts';
 import { countJobs, type ProgressSnapshot } from './progress-events.ts';
 import { claimAndStart } from './item-claims.ts';

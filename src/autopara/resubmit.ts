@@ -3,7 +3,7 @@
 import type { XprContext } from '../job/index.ts';
 import { normalizeResources, findPartition } from '../resources/resources.ts';
 import { NoPartitionFitsError, ResourceSpecError } from '../resources/errors.ts';
-import type { RemoteInfo } from './remote-info.ts';
+import type { RemoteInfo } from '../routing/remote-info.ts';
 import type { ResourcesInput } from '../resources/types.ts';
 
 const GROWTH = 1.5;

@@ -1,22 +1,11 @@
 // Plain-data shapes of a loaded configuration: systems and their partitions.
 // Produced by config/load.ts from ExPyRe-compatible config.json files; consumed read-only everywhere else.
 
-export type SchedulerKind = 'local' | 'slurm' | 'sge' | 'pbs';
+import type { PartitionSpec } from '../resources/types.ts';
 
-export interface PartitionSpec {
-  /** Key of the partition in config.json (what `partitions` regexps in resources match against). */
-  name: string;
-  /** Name given to the scheduler: the `partition` key if set, else `name`. */
-  schedulerName: string;
-  /** Cores per node. */
-  numCores: number;
-  /** Longest job allowed, in seconds; null = unlimited. */
-  maxTimeS: number | null;
-  /** Memory per node in kB (1 kB = 1024 bytes, as ExPyRe); null = unknown/unlimited. */
-  maxMemKb: number | null;
-  /** Extra header lines for jobs on this partition, templated like the system header. */
-  header: string[];
-}
+export type { PartitionSpec };
+
+export type SchedulerKind = 'local' | 'slurm' | 'sge' | 'pbs';
 
 export interface SystemConfig {
   name: string;

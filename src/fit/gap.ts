@@ -8,8 +8,8 @@ import { checkGapXml, gapXmlComplete } from './gap-xml.ts';
 import { routeFit, fitCallerStack, type FitRoutingOptions, type FitKind } from './routing.ts';
 import { runFitJobs } from './run-fit.ts';
 import { FitOptionError } from './errors.ts';
-import type { StackFrame } from '../autopara/stack.ts';
-import type { RemoteInfo } from '../autopara/remote-info.ts';
+import type { StackFrame } from '../routing/stack.ts';
+import type { RemoteInfo } from '../routing/remote-info.ts';
 
 export interface GapFitOptions extends FitRoutingOptions {
   /** The gap_fit program as argv (or one string split at spaces). @default WFL_GAP_FIT_COMMAND where the fit runs, else gap_fit */

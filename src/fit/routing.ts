@@ -1,9 +1,9 @@
 // Where a fit runs: remoteInfo, the inside-a-job guard, a WFL_EXPYRE_INFO key matching the fit function (as for
 // autoparallelize) or remote_label, else the legacy WFL_*_FIT_REMOTEINFO variables (RemoteInfo JSON or a path).
 import { fileURLToPath } from 'node:url';
-import { callerStack, type StackFrame } from '../autopara/stack.ts';
-import { resolveRemoteInfo, parseExpyreInfo } from '../autopara/expyre-info.ts';
-import { normalizeRemoteInfo, type RemoteInfo, type RemoteInfoInput } from '../autopara/remote-info.ts';
+import { callerStack, type StackFrame } from '../routing/stack.ts';
+import { resolveRemoteInfo, parseExpyreInfo } from '../routing/expyre-info.ts';
+import { normalizeRemoteInfo, type RemoteInfo, type RemoteInfoInput } from '../routing/remote-info.ts';
 import type { XprContext } from '../job/index.ts';
 import { FitRoutingError } from './errors.ts';
 import { ownFile } from '../own-path.ts';

@@ -1,7 +1,7 @@
 // Runs the command jobs of a fit where its route says: on a system with the RemoteInfo's settings (env_vars,
 // pre/post_cmds, input/output_files, resources, timeout), all started in one batch; or locally, one after another.
 import type { XprContext } from '../job/index.ts';
-import type { RemoteInfo } from '../autopara/remote-info.ts';
+import type { RemoteInfo } from '../routing/remote-info.ts';
 import { runCommands, runCommandLocally, type CommandJobDefinition, type CommandResult } from './command.ts';
 
 // Env var defaults a fit adds on the node unless the RemoteInfo's env_vars set them (never changing the RemoteInfo).

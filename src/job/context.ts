@@ -7,8 +7,9 @@ import type { XprConfig, SystemConfig } from '../config/types.ts';
 import { JobStore } from '../store/index.ts';
 import type { Transport } from '../transport/types.ts';
 import { createLogger, type Logger } from '../log.ts';
-import type { SystemSession } from './session.ts';
+import type { SystemSession } from '../system/session.ts';
 import type { Poller } from './poller.ts';
+import type { JobServices } from './services.ts';
 import { closeAtExit, forgetAtExit } from './exit-close.ts';
 
 export interface ContextOptions {
@@ -21,7 +22,7 @@ export interface ContextOptions {
   logger?: Logger;
 }
 
-export class XprContext {
+export class XprContext implements JobServices {
   readonly config: XprConfig;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
@@ -59,7 +60,7 @@ export class XprContext {
       const system = this.system(name);
       const projectId = this.store.projectId();
       closeAtExit(this);
-      const modules = Promise.all([import('../transport/index.ts'), import('./session.ts')]);
+      const modules = Promise.all([import('../transport/index.ts'), import('../system/session.ts')]);
       this.#loading.add(modules);
       s = (async () => {
         const [{ makeTransport }, { openSession }] = await modules.finally(() => this.#loading.delete(modules));
@@ -86,7 +87,9 @@ export class XprContext {
   poller(name: string): Promise<Poller> {
     let p = this.#pollers.get(name);
     if (!p) {
-      p = Promise.all([this.session(name), import('./poller.ts')]).then(([session, { Poller }]) => new Poller(this, session));
+      p = Promise.all([this.session(name), import('./poller.ts'), import('./submit.ts')]).then(
+        ([session, { Poller }, { pendingSubmitter }]) => new Poller(this, session, pendingSubmitter(this, session)),
+      );
       p.catch(() => this.#pollers.delete(name));
       this.#pollers.set(name, p);
     }

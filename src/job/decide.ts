@@ -2,7 +2,7 @@
 // Pure function; the poller applies the answer. A job the queue no longer lists gets a grace period (ExPyRe B11, B12).
 import { isLegalTransition, type JobState } from '../store/index.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
-import type { JobFileFlags } from './system-ops.ts';
+import type { JobFileFlags } from '../system/system-ops.ts';
 import { formatBytes, isKilledForMemory, isNodeOutOfMemory } from './usage.ts';
 
 export interface DecideInput {

@@ -97,10 +97,12 @@ export class JobFileError extends XprError {
   }
 }
 
-/** A job option is malformed (env_vars, hash_ignore, input files...). */
-export class JobOptionError extends XprError {
-  override name = 'JobOptionError';
-  constructor(readonly option: string, message: string) {
-    super(`${option}: ${message}`);
+export { JobOptionError } from '../system/errors.ts';
+
+/** Some jobs could not be submitted. They are recorded as failed; the others went ahead. */
+export class JobSubmitError extends XprError {
+  override name = 'JobSubmitError';
+  constructor(readonly failures: ReadonlyArray<{ jobId: string; message: string }>) {
+    super(`Could not submit ${failures.length} job(s):\n${failures.map((f) => `  ${f.jobId}: ${f.message}`).join('\n')}`);
   }
 }

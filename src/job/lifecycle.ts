@@ -1,29 +1,26 @@
 // Starting jobs on a system: validate resources, write each new job's stage dir, claim it in the store (or attach to
-// the job already there), then stage all new jobs in one transfer and submit them in one command.
-import { mkdirSync, writeFileSync, renameSync, rmSync, copyFileSync, existsSync } from 'node:fs';
+// the job already there), then stage all new jobs in one transfer and submit them in one command (job/submit.ts).
+import { mkdirSync, writeFileSync, renameSync, rmSync, copyFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { normalizeResources, findPartition } from '../resources/resources.ts';
 import type { ResourcesInput, NodeFit } from '../resources/types.ts';
 import { bundleRunner, type CodeBundle } from '../bundle/index.ts';
 import { localQueueScript } from '../scheduler/index.ts';
-import { leftoverName } from './leftovers.ts';
+import { leftoverName } from '../system/leftovers.ts';
 import type { JobRow } from '../store/index.ts';
 import { BaseFiles, JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from '../runner/contract.ts';
 import { canonicalHash, writeChunksSync } from '../codec/index.ts';
-import { XprError } from '../errors.ts';
 import type { XprContext } from './context.ts';
-import type { SystemSession } from './session.ts';
+import type { SystemSession } from '../system/session.ts';
 import type { PreparedJob } from './spec.ts';
 import { makeJobId, sanitizeJobName } from './ids.ts';
-import { newLease, isStaleLease, leaseHeld } from './lease.ts';
-import { JobOptionError } from './errors.ts';
-import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines } from './script.ts';
-import { stageJobs, submitJobs } from './system-ops.ts';
-import { submitMaybeArrays, type ArrayContext } from './array.ts';
+import { newLease, isStaleLease } from './lease.ts';
+import { JobOptionError, JobSubmitError } from './errors.ts';
+import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines } from '../system/job-script.ts';
 import { quote } from '../transport/quote.ts';
-import { SystemCommandError } from './session.ts';
-import type { EnvVar } from './script.ts';
-import { admit, isHeld, jobsTakingPlaces } from './throttle.ts';
+import { SystemCommandError } from '../system/session.ts';
+import type { EnvVar } from '../system/job-script.ts';
+import { stageAndSubmit, writeCodeFiles, codeFileNames } from './submit.ts';
 
 export interface StartOptions {
   /** Name of a system in config.json (`local` always exists). */
@@ -35,7 +32,7 @@ export interface StartOptions {
   exactFit?: boolean;
   /** Allow using part of one node. @default false */
   partialNode?: boolean;
-  /** Submit the new jobs as job arrays (else the system's `arrays`, default false). See src/job/array.ts. */
+  /** Submit the new jobs as job arrays (else the system's `arrays`, default false). See src/system/array.ts. */
   arrays?: boolean;
 }
 
@@ -45,14 +42,6 @@ export interface StartedJob {
   attached: boolean;
   /** For an attached job: what differs from what was asked now (env_vars, resources, system...). */
   differences: string[];
-}
-
-/** Some jobs could not be submitted. They are recorded as failed; the others went ahead. */
-export class JobSubmitError extends XprError {
-  override name = 'JobSubmitError';
-  constructor(readonly failures: ReadonlyArray<{ jobId: string; message: string }>) {
-    super(`Could not submit ${failures.length} job(s):\n${failures.map((f) => `  ${f.jobId}: ${f.message}`).join('\n')}`);
-  }
 }
 
 // The session of another system that holds unsubmitted jobs with the same cache keys; if it cannot be had, an error
@@ -120,7 +109,7 @@ export async function startJobs(ctx: XprContext, jobs: readonly PreparedJob[], o
       const arrays = target === session
         ? { asked: opts.arrays, fit, headerExtra, envHeaderExtra, fresh: new Set(started.filter((s) => !s.attached).map((s) => s.row.id)) }
         : undefined;
-      await stageAndSubmit(ctx, target, rows, codeFileNames(bundles, runner), lap, owner, arrays);
+      await stageAndSubmit({ services: ctx, session: target, rows, codeFiles: codeFileNames(bundles, runner), lap, owner, arrays });
     }
   } finally {
     for (const s of toSubmit) ctx.store.releaseOwnership(s.row.id, owner);
@@ -236,157 +225,6 @@ export function differences(row: JobRow, job: PreparedJob, startHash: string): s
   }
   if (d.startHash !== startHash) out.push('system/resources/header_extra');
   return out;
-}
-
-// Put the op bundles, the runner and the local queue script into `<local base>/_code/` (content-addressed: never rewritten).
-function writeCodeFiles(session: SystemSession, bundles: readonly CodeBundle[], runner: CodeBundle): void {
-  const dir = join(session.localBase, BaseFiles.code);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const put = (name: string, text: string): void => {
-    const path = join(dir, name);
-    if (existsSync(path)) return;
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  };
-  for (const b of [...bundles, runner]) {
-    put(b.fileName, b.code);
-    put(`${b.fileName}.map`, b.map);
-  }
-  const queue = localQueueScript();
-  put(queue.fileName, queue.text);
-}
-
-function codeFileNames(bundles: readonly CodeBundle[], runner: CodeBundle): string[] {
-  return [...bundles, runner].flatMap((b) => [b.fileName, `${b.fileName}.map`]).concat(localQueueScript().fileName);
-}
-
-async function stageAndSubmit(
-  ctx: XprContext, session: SystemSession, rows: JobRow[], codeFiles: string[], lap: (what: string) => void, owner: string,
-  arrays?: ArrayContext,
-): Promise<void> {
-  if (rows.length === 0) return;
-  const name = session.system.name;
-  const toStage = rows.filter((r) => r.state === 'created');
-  if (toStage.length) {
-    // Code files are sent once per system and run dir; the stage command reports any that vanished since, and
-    // those are sent again before anything is submitted.
-    const place = `${name}:${session.base}`;
-    const needed = [...new Set(codeFiles)];
-    const unsent = needed.filter((f) => !ctx.store.hasStagedCode(place, f));
-    const vanished = await stageJobs(session, toStage.map((r) => ({ id: r.id })), unsent, needed);
-    if (vanished.length) await stageJobs(session, [], vanished);
-    if (!session.sharesFs && unsent.length) ctx.store.markStagedCode(place, unsent);
-    for (const r of toStage) ctx.store.transition(r.id, 'staged');
-    lap(`${toStage.length} job dir(s) staged`);
-  }
-  const round = await submitStaged(ctx, session, rows.map((r) => ctx.store.get(r.id) ?? r), owner, lap, arrays);
-  if (round.held) {
-    ctx.logger.info(
-      `system "${name}": ${round.held} job(s) held back by max_queued_jobs=${session.system.maxQueuedJobs} (${round.taken} already in the queue); ` +
-        'they stay staged and are submitted as earlier ones end, by whichever xpr process is waiting for them',
-    );
-  }
-}
-
-/** What one submission round did: jobs sent to the queue, jobs held back by max_queued_jobs, places others took. */
-export interface SubmitRound {
-  submitted: number;
-  held: number;
-  taken: number;
-}
-
-// For a poller: stage and submit jobs claimed by a driver that stopped before staging them (killed, or its staging
-// failed): their lease is free or stale. Jobs with secret env vars are left (the values lived in that driver's memory),
-// and so are jobs whose code is no longer in the local stage dir: those are returned as `stuck`, with why.
-export async function adoptUnstaged(
-  ctx: XprContext, session: SystemSession, rows: readonly JobRow[],
-): Promise<{ adopted: number; stuck: Array<{ id: string; why: string }> }> {
-  const owner = newLease();
-  const mine: JobRow[] = [];
-  const stuck: Array<{ id: string; why: string }> = [];
-  for (const r of rows) {
-    if (r.state !== 'created' || leaseHeld(r.owner)) continue;
-    const codeFile = typeof r.details.codeFile === 'string' ? r.details.codeFile : null;
-    if (r.details.secretEnvVars !== undefined) {
-      stuck.push({ id: r.id, why: 'its secret env var values lived only in that process' });
-      continue;
-    }
-    if (codeFile === null || !existsSync(join(session.localBase, BaseFiles.code, codeFile)) || !existsSync(r.stageDir)) {
-      stuck.push({ id: r.id, why: `its stage dir or code file is gone from ${session.localBase}` });
-      continue;
-    }
-    if (!ctx.store.takeOwnership(r.id, owner, isStaleLease)) continue;
-    const cur = ctx.store.get(r.id);
-    if (cur?.state === 'created') mine.push(cur);
-    else ctx.store.releaseOwnership(r.id, owner);
-  }
-  if (mine.length === 0) return { adopted: 0, stuck };
-  try {
-    const runner = await bundleRunner();
-    writeCodeFiles(session, [], runner);
-    const codeFiles = [...new Set(mine.map((r) => r.details.codeFile as string))].flatMap((f) => [f, `${f}.map`]);
-    ctx.logger.info(`system "${session.system.name}": staging ${mine.length} job(s) that another xpr process claimed but never staged`);
-    await stageAndSubmit(ctx, session, mine, [...codeFiles, ...codeFileNames([], runner)], () => undefined, owner);
-    return { adopted: mine.length, stuck };
-  } finally {
-    for (const r of mine) ctx.store.releaseOwnership(r.id, owner);
-  }
-}
-
-// For a poller: submit held jobs (staged, never submitted) of one system as places in the queue free up, oldest
-// first. Only as many leases as there are free places are taken. Throws JobSubmitError for jobs the queue refused.
-// `lingering`: places taken by jobs that ended for xpr but that the queue still lists.
-export async function submitHeld(ctx: XprContext, session: SystemSession, rows: readonly JobRow[], lingering = 0): Promise<SubmitRound> {
-  const limit = session.system.maxQueuedJobs;
-  const held = rows.filter(isHeld);
-  const taken = limit === undefined ? 0 : jobsTakingPlaces(ctx.store, session.system.name, isStaleLease) + lingering;
-  const free = limit === undefined ? held.length : Math.max(0, limit - taken);
-  const owner = newLease();
-  const mine: JobRow[] = [];
-  for (const r of held) {
-    if (mine.length >= free) break;
-    const cur = ctx.store.get(r.id);
-    if (cur && isHeld(cur) && ctx.store.takeOwnership(r.id, owner, isStaleLease)) mine.push(cur);
-  }
-  if (mine.length === 0) return { submitted: 0, held: held.length, taken };
-  try {
-    const round = await submitStaged(ctx, session, mine, owner, () => undefined, undefined, lingering);
-    return { ...round, held: held.length - round.submitted };
-  } finally {
-    for (const r of mine) ctx.store.releaseOwnership(r.id, owner);
-  }
-}
-
-// Submit staged jobs whose lease `owner` holds, as many as the system's max_queued_jobs lets in; the others stay
-// staged with their leases released. Jobs the queue refused are recorded as failed and reported in JobSubmitError.
-async function submitStaged(
-  ctx: XprContext, session: SystemSession, staged: JobRow[], owner: string, lap: (what: string) => void, arrays?: ArrayContext,
-  lingering = 0,
-): Promise<SubmitRound> {
-  const { admitted: rows, held, taken } = admit(ctx.store, session.system.name, session.system.maxQueuedJobs, staged, owner, isStaleLease, lingering);
-  if (rows.length === 0) return { submitted: 0, held: held.length, taken };
-  const outcomes = await submitMaybeArrays(
-    session,
-    rows.map((r) => ({ id: r.id, jobDir: r.runDir, argv: r.details.submitArgv as string[] })),
-    arrays,
-    ctx.logger,
-  );
-  lap(`${rows.length} job(s) submitted`);
-  const failures: Array<{ jobId: string; message: string }> = [];
-  for (const r of rows) {
-    const o = outcomes.get(r.id);
-    if (o?.ok) {
-      ctx.store.transition(r.id, 'submitted', { schedulerId: o.schedulerId });
-      continue;
-    }
-    const message = o?.message ?? 'no answer';
-    // A lost answer leaves the job staged: the next start replays its recorded scheduler id or submits it then.
-    failures.push({ jobId: r.id, message: o?.lost ? `${message}; the job stays staged and is resumed by the next run` : message });
-    if (!o?.lost) ctx.store.transition(r.id, 'failed', { reason: `submission failed: ${message}`, force: true });
-  }
-  if (failures.length) throw new JobSubmitError(failures);
-  return { submitted: rows.length, held: held.length, taken };
 }
 
 // Secret env vars (JobDefinition.secretEnvVars) travel only on the stdin of one command that writes them into each

@@ -1,15 +1,15 @@
 // Watches the jobs of one system: ONE poll command per interval for all jobs being waited on, one fetch for all
 // that finished, then the store is updated, held jobs are submitted as places free up, and finished waiters resolved.
 import { ENDED_STATES, LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
-import type { XprContext } from './context.ts';
-import type { SystemSession } from './session.ts';
-import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest, type PollWatch } from './system-ops.ts';
+import type { JobServices } from './services.ts';
+import type { SystemSession } from '../system/session.ts';
+import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest, type PollWatch } from '../system/system-ops.ts';
 import { decideJobState } from './decide.ts';
 import { copyOutputFiles } from './collect.ts';
 import { JobAbandonedError, JobFileError, JobRemovedError, JobWaitTimeoutError, WaitStoppedError } from './errors.ts';
 import { MIN_POLL_MS, nextPollDelayMs, typicalRunMs } from './poll-schedule.ts';
 import { isHeld, jobsInQueue } from './throttle.ts';
-import { adoptUnstaged, submitHeld } from './lifecycle.ts';
+import type { PendingSubmitter } from './submit.ts';
 import { recordEndUsage } from './usage-record.ts';
 import { holdInterrupt } from './interrupt.ts';
 
@@ -42,7 +42,8 @@ const WATCH_FROM_MS = 1000;
 const WATCH_MAX_JOBS = 100;
 
 export class Poller {
-  readonly #ctx: XprContext;
+  readonly #ctx: JobServices;
+  readonly #pending: PendingSubmitter;
   readonly #session: SystemSession;
   readonly #waiters = new Set<Waiter>();
   readonly #gone = new Map<string, { sinceMs: number; polls: number }>();
@@ -72,8 +73,9 @@ export class Poller {
   /** Poll commands run so far (for tests and benchmarks). */
   pollsRun = 0;
 
-  constructor(ctx: XprContext, session: SystemSession) {
+  constructor(ctx: JobServices, session: SystemSession, pending: PendingSubmitter) {
     this.#ctx = ctx;
+    this.#pending = pending;
     this.#session = session;
     // Only the built-in local queue (plain files on this machine) is polled faster than a real scheduler is.
     this.#minIntervalMs = session.sharesFs && session.system.scheduler === 'local' ? 200 : MIN_POLL_MS;
@@ -317,7 +319,7 @@ export class Poller {
   // Waiters for jobs nobody can stage get an error naming them.
   async #adoptUnstaged(rows: JobRow[]): Promise<boolean> {
     try {
-      const { adopted, stuck: seen } = await adoptUnstaged(this.#ctx, this.#session, rows);
+      const { adopted, stuck: seen } = await this.#pending.adoptUnstaged(rows);
       // Only after 5 s: a driver claims its jobs a moment before it takes their leases.
       const now = Date.now();
       for (const id of this.#stuckSince.keys()) if (!seen.some((s) => s.id === id)) this.#stuckSince.delete(id);
@@ -339,7 +341,7 @@ export class Poller {
     const name = this.#session.system.name;
     let round;
     try {
-      round = await submitHeld(this.#ctx, this.#session, held, this.#lingering.size);
+      round = await this.#pending.submitHeld(held, this.#lingering.size);
     } catch (err) {
       // Refused jobs are recorded as failed (their waiters get the reason); the poll goes on for the others.
       this.#ctx.logger.warn(`submitting held jobs on system "${name}": ${(err as Error).message}`);

@@ -6,7 +6,7 @@ import { isAbsolute, join, relative, resolve, basename, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import { encodeChunks, canonicalHash, writeChunksSync } from '../codec/index.ts';
 import { locateOp, bundleModule, type OpInput, type CodeBundle } from '../bundle/index.ts';
-import { normalizeEnvVars, type EnvVar } from './script.ts';
+import { normalizeEnvVars, type EnvVar } from '../system/job-script.ts';
 import { JobOptionError } from './errors.ts';
 
 /** What a user gives to create a job. */

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { JobRow, JobStore } from '../store/index.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
 import { JobFiles } from '../runner/contract.ts';
-import { mergeUsage, parseRunnerUsage, type JobUsage } from './usage.ts';
+import { mergeUsage, type JobUsage } from './usage.ts';
+import { parseRunnerUsage } from '../runner/usage.ts';
 import { outOfMemoryReason } from './decide.ts';
 
 // The last `bytes` of a file, or null if it cannot be read.

@@ -1,5 +1,7 @@
 // Resource usage of one job (JobUsage, stored as `details.usage` of its row): what the runner measured of itself and
-// what the queue's accounting says, merged; the units parsers of sacct/qacct/PBS values; the "killed for memory" rule.
+// what the queue's accounting says (runner/usage.ts, scheduler/accounting.ts), merged; the "killed for memory" rule.
+import type { RunnerUsage } from '../runner/usage.ts';
+import type { QueueUsage } from '../scheduler/accounting.ts';
 
 /** A job's resource usage as stored in the job row (`details.usage`) and printed by `xpr show`/`ls -l`/`--json`. */
 export interface JobUsage {
@@ -21,53 +23,6 @@ export interface JobUsage {
    * `<kind>+runner` when the queue gave some figures and the runner the others.
    */
   source: string;
-}
-
-/** What the runner writes to `_xpr_usage` (JSON) just before it exits. */
-export interface RunnerUsage {
-  elapsed_s: number;
-  cpu_s: number;
-  max_rss_bytes: number;
-  cores: number | null;
-}
-
-/** Usage figures from the queue's accounting (any may be missing). */
-export interface QueueUsage {
-  elapsed_s?: number;
-  cpu_s?: number;
-  cores?: number;
-  max_rss_bytes?: number;
-  req_mem_bytes?: number;
-}
-
-// The runner's usage of itself so far: wall time since the process started, CPU of all its threads, peak RSS.
-export function measureRunnerUsage(cores: number | null): RunnerUsage {
-  const ru = process.resourceUsage();
-  return {
-    elapsed_s: round3(process.uptime()),
-    cpu_s: round3((ru.userCPUTime + ru.systemCPUTime) / 1e6),
-    max_rss_bytes: ru.maxRSS * 1024,
-    cores,
-  };
-}
-
-// Read the runner's usage file text; null when it is missing or not the expected shape (it never runs code).
-export function parseRunnerUsage(text: string | null | undefined): RunnerUsage | null {
-  if (!text) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!v || typeof v !== 'object') return null;
-  const o = v as Record<string, unknown>;
-  const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : null);
-  const elapsed = num(o.elapsed_s);
-  const cpu = num(o.cpu_s);
-  const rss = num(o.max_rss_bytes);
-  if (elapsed === null || cpu === null || rss === null) return null;
-  return { elapsed_s: elapsed, cpu_s: cpu, max_rss_bytes: rss, cores: num(o.cores) };
 }
 
 // One JobUsage from the queue's figures (preferred: they cover the whole job script and its child processes) and the
@@ -140,59 +95,6 @@ const NODE_OOM = /JavaScript heap out of memory|Fatal process OOM|Array buffer a
 // Whether a job's stderr shows Node.js failing for lack of memory (the allocation failed inside the process).
 export function isNodeOutOfMemory(stderrTail: string | null | undefined): boolean {
   return !!stderrTail && NODE_OOM.test(stderrTail);
-}
-
-// Seconds of a Slurm duration: `[D-][HH:]MM:SS[.mmm]` (sacct Elapsed, TotalCPU); undefined if unreadable.
-export function parseSlurmDuration(text: string | undefined): number | undefined {
-  const t = text?.trim();
-  if (!t) return undefined;
-  const m = /^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$/.exec(t);
-  if (!m) return undefined;
-  const [, d = '0', h = '0', min = '0', s = '0'] = m;
-  return round3(Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s));
-}
-
-// Bytes of a Slurm size (`316672K`, `100M`, `2000Mc`, `1.50G`): binary units (K = 1024); a `c`/`n` suffix (older
-// ReqMem: per CPU / per node) is returned as `per`. Undefined if empty or unreadable.
-export function parseSlurmMem(text: string | undefined): { bytes: number; per?: 'cpu' | 'node' } | undefined {
-  const t = text?.trim();
-  if (!t) return undefined;
-  const m = /^(\d+(?:\.\d+)?)([KMGTP]?)([cn]?)$/.exec(t);
-  if (!m) return undefined;
-  const scale = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4, P: 1024 ** 5 }[m[2] as '' | 'K'];
-  const out: { bytes: number; per?: 'cpu' | 'node' } = { bytes: Math.round(Number(m[1]) * scale) };
-  if (m[3] === 'c') out.per = 'cpu';
-  if (m[3] === 'n') out.per = 'node';
-  return out;
-}
-
-// Seconds of a qacct value (`7s`, `1.422s`, `2.011`); undefined if unreadable.
-export function parseQacctSeconds(text: string | undefined): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)s?$/.exec(text?.trim() ?? '');
-  return m ? round3(Number(m[1])) : undefined;
-}
-
-// Bytes of a qacct memory value: qacct prints with decimal prefixes (`248.793MB` = 248.793e6 bytes, `1.2GB`).
-export function parseQacctBytes(text: string | undefined): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)B?$/i.exec(text?.trim() ?? '');
-  if (!m) return undefined;
-  const scale = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]!.toUpperCase() as '' | 'K'];
-  return Math.round(Number(m[1]) * scale);
-}
-
-// Seconds of a PBS `HH:MM:SS` (resources_used.walltime, cput); undefined if unreadable.
-export function parsePbsDuration(text: unknown): number | undefined {
-  if (typeof text === 'number') return text;
-  const m = typeof text === 'string' ? /^(\d+):(\d\d):(\d\d)$/.exec(text.trim()) : null;
-  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
-}
-
-// Bytes of a PBS size (`123456kb`, `8gb`, `100b`): binary units, as PBS uses.
-export function parsePbsMem(text: unknown): number | undefined {
-  const m = typeof text === 'string' ? /^(\d+)([kmgtp]?)[bw]?$/i.exec(text.trim()) : null;
-  if (!m) return undefined;
-  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }[m[2]!.toLowerCase() as '' | 'k'];
-  return Number(m[1]) * scale;
 }
 
 // Human size for tables: `245 MiB`, `1.2 GiB`.

@@ -1,6 +1,6 @@
 // Validation of a job's resource request (ExPyRe's Resources keys) and the choice of partition and node count.
 // Fixes ExPyRe's B7 (queues ignored), B13 (units) and B14 (partial_node picking a partition that cannot fit).
-import type { PartitionSpec } from '../config/types.ts';
+import type { PartitionSpec } from './types.ts';
 import { NoPartitionFitsError, ResourceSpecError, type PartitionRejection, type ResourceProblem } from './errors.ts';
 import { unknownKeyMessage } from './suggest.ts';
 import type { NodeFit, Resources } from './types.ts';

@@ -1,6 +1,5 @@
 // Plain-data shapes of a job's resource request and of the node allocation chosen for it.
 // The user-facing input mirrors ExPyRe's Resources keys; everything after validation is in seconds and kB.
-import type { PartitionSpec } from '../config/types.ts';
 
 /** What a user writes (ExPyRe's Resources keys). */
 export interface ResourcesInput {
@@ -35,4 +34,20 @@ export interface NodeFit {
   /** Memory per node the request asks for (max_mem_tot over the nodes, or max_mem_per_core x cores per node), kB;
    *  absent or null when it asks for none. Slurm's default header requests it (`--mem`). */
   memPerNodeKb?: number | null;
+}
+
+/** One partition of a system (from config.json), as resources are fitted to it. */
+export interface PartitionSpec {
+  /** Key of the partition in config.json (what `partitions` regexps in resources match against). */
+  name: string;
+  /** Name given to the scheduler: the `partition` key if set, else `name`. */
+  schedulerName: string;
+  /** Cores per node. */
+  numCores: number;
+  /** Longest job allowed, in seconds; null = unlimited. */
+  maxTimeS: number | null;
+  /** Memory per node in kB (1 kB = 1024 bytes, as ExPyRe); null = unknown/unlimited. */
+  maxMemKb: number | null;
+  /** Extra header lines for jobs on this partition, templated like the system header. */
+  header: string[];
 }

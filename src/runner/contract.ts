@@ -30,7 +30,7 @@ export const JobFiles = {
   error: '_xpr_error',
   /** Map mode: one encoded ItemRecord per line (format-1 text), appended as each item finishes. */
   items: '_xpr_items.jsonl',
-  /** The runner's own resource usage (JSON RunnerUsage of job/usage.ts), written just before it exits. */
+  /** The runner's own resource usage (JSON RunnerUsage of runner/usage.ts), written just before it exits. */
   usage: '_xpr_usage',
   /** Exit code of the runner, written by the job script after post commands. */
   exit: '_xpr_exit',

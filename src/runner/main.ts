@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { encode, encodeChunks, decode, decodeBytes, writeChunksSync } from '../codec/index.ts';
-import { runPool, poolWorkerMain, type ItemOutcome } from '../autopara/pool.ts';
+import { runPool, poolWorkerMain, type ItemOutcome } from '../pool/pool.ts';
 import { BaseFiles, JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
-import { measureRunnerUsage } from '../job/usage.ts';
+import { measureRunnerUsage } from './usage.ts';
 import { explainMissingPackage } from './missing-package.ts';
 import { dirname } from 'node:path';
 

@@ -7,7 +7,7 @@ import {
   checkOutputFileName, checkSchedulerIds, describeSignal, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
-import { parsePbsDuration, parsePbsMem, type QueueUsage } from '../job/usage.ts';
+import { parsePbsDuration, parsePbsMem, type QueueUsage } from './accounting.ts';
 
 /** qstat's exit code when some asked-about job ids are unknown (PBSE_UNKJOBID 15001 mod 256): the rest is still reported. */
 const QSTAT_RC_UNKNOWN_JOB = 153;

@@ -7,7 +7,7 @@ import {
   checkOutputFileName, checkSchedulerIds, describeSignal, expandTaskList, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
-import { parseQacctBytes, parseQacctSeconds, type QueueUsage } from '../job/usage.ts';
+import { parseQacctBytes, parseQacctSeconds, type QueueUsage } from './accounting.ts';
 
 /**
  * Runs qacct only for the given job numbers that plain `qstat` does not list (finished ones): qacct reads the

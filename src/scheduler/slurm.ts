@@ -7,7 +7,7 @@ import {
   checkOutputFileName, checkSchedulerIds, describeSignal, expandTaskList, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
-import { parseSlurmDuration, parseSlurmMem, type QueueUsage } from '../job/usage.ts';
+import { parseSlurmDuration, parseSlurmMem, type QueueUsage } from './accounting.ts';
 
 /** sacct's fields: the first four give the state, the others the usage (MaxRSS is on the steps' lines). */
 const SACCT_FIELDS = 'JobID,State,ExitCode,Reason,Elapsed,TotalCPU,AllocCPUS,ReqMem,MaxRSS';

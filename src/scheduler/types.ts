@@ -2,7 +2,7 @@
 // build submit/status/cancel argv, parse their output. Backends never run anything themselves.
 import type { SchedulerKind, SystemConfig } from '../config/types.ts';
 import type { NodeFit } from '../resources/types.ts';
-import type { QueueUsage } from '../job/usage.ts';
+import type { QueueUsage } from './accounting.ts';
 
 export interface JobScriptSpec {
   /** xpr job id: short, [A-Za-z0-9_-], starts with a letter; used as the queue's job name. */
@@ -18,7 +18,7 @@ export interface JobScriptSpec {
   /** Batch-level stdout/stderr file names (relative to jobDir). */
   stdoutFile: string;
   stderrFile: string;
-  /** Shell lines that do the work (written by job/script.ts); placed after the header. */
+  /** Shell lines that do the work (written by system/job-script.ts); placed after the header. */
   body: string;
 }
 

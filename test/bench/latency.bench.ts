@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { prepareJob, startJobs, outcomeOf, cancelJobs, cleanJobs } from '../../src/job/index.ts';
 import { LIVE_STATES } from '../../src/store/index.ts';
-import { pollJobs } from '../../src/job/system-ops.ts';
+import { pollJobs } from '../../src/system/system-ops.ts';
 import { sleepThenNow } from './fixtures/latency-ops.ts';
 import { clusterProject, benchCluster } from '../helpers/cluster.ts';
 

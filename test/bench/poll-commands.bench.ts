@@ -4,7 +4,7 @@
 // Needs the test cluster: `bash test/cluster/up.sh && . /tmp/xpr-cluster/env.sh`, then
 //   node --import tsx test/bench/poll-commands.bench.ts [N=1000]
 import { prepareJob, startJobs, cancelJobs, cleanJobs, JobWaitTimeoutError } from '../../src/job/index.ts';
-import { pollJobs } from '../../src/job/system-ops.ts';
+import { pollJobs } from '../../src/system/system-ops.ts';
 import { quoteArgv } from '../../src/transport/quote.ts';
 import { add } from '../fixtures/ops/basic.ts';
 import { clusterProject, benchCluster } from '../helpers/cluster.ts';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { runPool } from '../../src/autopara/pool.ts';
+import { runPool } from '../../src/pool/pool.ts';
 import { identity } from '../fixtures/autopara/ops.ts';
 
 const codeFile = fileURLToPath(new URL('../fixtures/autopara/ops.ts', import.meta.url));
@@ -57,7 +57,7 @@ rows.push(['pool start (2 workers, 2 items), .ts under tsx', startup.toFixed(1),
 const bundleDir = mkdtempSync(join(tmpdir(), 'xpr-pool-bench-'));
 try {
   const opts = { bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'error' } as const;
-  await build({ ...opts, entryPoints: [fileURLToPath(new URL('../../src/autopara/pool-worker.ts', import.meta.url))], outfile: join(bundleDir, 'worker.mjs') });
+  await build({ ...opts, entryPoints: [fileURLToPath(new URL('../../src/pool/pool-worker.ts', import.meta.url))], outfile: join(bundleDir, 'worker.mjs') });
   await build({ ...opts, entryPoints: [codeFile], outfile: join(bundleDir, 'ops.mjs') });
   const bundled = await time(() => runPool({
     codeFile: join(bundleDir, 'ops.mjs'), exportName: 'identity', items: items.slice(0, 2), batchSize: 1, numWorkers: 2, extraArgs: [],

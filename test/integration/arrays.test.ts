@@ -9,8 +9,8 @@ import { clusterEnv, clusterProject } from '../helpers/cluster.ts';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planArrays, submitArrays } from '../../src/job/array.ts';
-import { submitJobs } from '../../src/job/system-ops.ts';
+import { planArrays, submitArrays } from '../../src/system/array.ts';
+import { submitJobs } from '../../src/system/system-ops.ts';
 import { quote } from '../../src/transport/quote.ts';
 
 const silent = { progress: 'silent' } as const;

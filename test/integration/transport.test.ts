@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { packEntries } from '../../src/job/tar-stream.ts';
+import { packEntries } from '../../src/system/tar-stream.ts';
 import { Ssh2Transport, type Ssh2TransportOptions } from '../../src/transport/ssh2.ts';
 import { OpenSshTransport } from '../../src/transport/openssh.ts';
 import { getTransport, closeAllTransports } from '../../src/transport/index.ts';

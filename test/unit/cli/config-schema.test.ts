@@ -9,8 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { loadConfig, TOP_LEVEL_KEYS } from '../../../src/config/load.ts';
 import { SYSTEM_KEYS, PARTITION_KEYS } from '../../../src/config/validate.ts';
 import { ConfigError } from '../../../src/config/errors.ts';
-import { parseExpyreInfo } from '../../../src/autopara/expyre-info.ts';
-import { normalizeRemoteInfo } from '../../../src/autopara/remote-info.ts';
+import { parseExpyreInfo } from '../../../src/routing/expyre-info.ts';
+import { normalizeRemoteInfo } from '../../../src/routing/remote-info.ts';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../config-examples');
 const schema = JSON.parse(fs.readFileSync(path.join(dir, 'schema/config.schema.json'), 'utf8')) as {

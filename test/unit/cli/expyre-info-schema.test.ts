@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { resolveRemoteInfo } from '../../../src/autopara/expyre-info.ts';
-import { ExpyreInfoError, RemoteInfoError } from '../../../src/autopara/errors.ts';
+import { resolveRemoteInfo } from '../../../src/routing/expyre-info.ts';
+import { ExpyreInfoError, RemoteInfoError } from '../../../src/routing/errors.ts';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../config-examples');
 const schema = JSON.parse(fs.readFileSync(path.join(dir, 'schema/wfl-expyre-info.schema.json'), 'utf8')) as {

@@ -9,7 +9,7 @@ import { buildProgram } from '../../../cli/program.ts';
 import { selectJobs, requireFilter, hasFilter } from '../../../cli/commands/select.ts';
 import { UsageError } from '../../../cli/commands/errors.ts';
 import { parseResources } from '../../../cli/commands/script.ts';
-import { cancelUnended, removeJobs } from '../../../src/job/gc.ts';
+import { cancelUnended, removeJobs } from '../../../src/admin/gc.ts';
 import { makeProject } from '../../helpers/project.ts';
 
 // Parse argv with the real grammar; the command's action only records what it was given.

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routeFit, type FitKind } from '../../../src/fit/routing.ts';
-import { RemoteInfoError } from '../../../src/autopara/errors.ts';
+import { RemoteInfoError } from '../../../src/routing/errors.ts';
 import { FitRoutingError } from '../../../src/fit/errors.ts';
 import type { XprContext } from '../../../src/job/index.ts';
-import type { StackFrame } from '../../../src/autopara/stack.ts';
+import type { StackFrame } from '../../../src/routing/stack.ts';
 
 const entry = (sys: string) => ({ sys_name: sys, job_name: 'j', resources: { max_time: '1h', num_cores: 1 } });
 // The user's script: main() in /proj/driver.ts calls the fit.

@@ -6,7 +6,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { unpackInto, unsafeEntries, LocalTarError } from '../../../src/job/tar-stream.ts';
+import { unpackInto, unsafeEntries, LocalTarError } from '../../../src/system/tar-stream.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'xpr-hostile-tar-'));
 

@@ -1,7 +1,7 @@
 // One poll's meaning for one job: marker files first, then the queue's word, and a grace period before "died".
 import test from 'ava';
 import { decideJobState, type DecideInput } from '../../../src/job/decide.ts';
-import type { JobFileFlags } from '../../../src/job/system-ops.ts';
+import type { JobFileFlags } from '../../../src/system/system-ops.ts';
 
 const files = (f: Partial<JobFileFlags> = {}): JobFileFlags => ({ started: false, exitCode: null, hasResult: false, hasError: false, schedulerIdRaw: null, missing: false, ...f });
 const base: DecideInput = { state: 'submitted', files: files(), queue: undefined, gone: undefined, nowMs: 100_000, graceMs: 10_000 };

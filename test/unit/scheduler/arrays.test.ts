@@ -10,8 +10,8 @@ import { SgeScheduler } from '../../../src/scheduler/sge.ts';
 import type { QueueStatus } from '../../../src/scheduler/types.ts';
 import {
   arraySubmitArgv, arrayTaskBody, isArrayRefusal, planArrays, renderArrayScript, taskSchedulerId, DEFAULT_MAX_ARRAY_SIZE,
-} from '../../../src/job/array.ts';
-import type { SystemSession } from '../../../src/job/session.ts';
+} from '../../../src/system/array.ts';
+import type { SystemSession } from '../../../src/system/session.ts';
 import { asWrapped, capturedDir, fit, system } from './_helpers.ts';
 
 const slurm = new SlurmScheduler();
@@ -180,7 +180,7 @@ test('a task runs the job script of its own job dir, found by its index (real ba
 
 test('config: `arrays` and `max_array_size` per system, and RemoteInfo `job_array`, are checked with what was expected', async (t) => {
   const { validateSystem } = await import('../../../src/config/validate.ts');
-  const { normalizeRemoteInfo } = await import('../../../src/autopara/remote-info.ts');
+  const { normalizeRemoteInfo } = await import('../../../src/routing/remote-info.ts');
   const check = (extra: Record<string, unknown>) => {
     const problems: Array<{ path: string; message: string }> = [];
     const origins = { fileOf: () => 'config.json', lastFileUnder: () => 'config.json' };

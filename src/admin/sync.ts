@@ -1,8 +1,8 @@
 // Refreshing job states from their systems on demand (`xpr sync`): one poll per system through that system's poller,
 // for live jobs and died ones (their results may show up late, B12). Jobs never staged are left alone (ExPyRe B3).
 import { LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
-import type { XprContext } from './context.ts';
-import { groupBySystem } from './lifecycle.ts';
+import type { XprContext } from '../job/context.ts';
+import { groupBySystem } from '../job/lifecycle.ts';
 
 /** One job whose state changed during a sync. */
 export interface SyncChange {

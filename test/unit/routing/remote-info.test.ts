@@ -1,6 +1,6 @@
 import test from 'ava';
-import { itemsPerJob, normalizeRemoteInfo } from '../../../src/autopara/remote-info.ts';
-import { RemoteInfoError } from '../../../src/autopara/errors.ts';
+import { itemsPerJob, normalizeRemoteInfo } from '../../../src/routing/remote-info.ts';
+import { RemoteInfoError } from '../../../src/routing/errors.ts';
 
 const base = { sys_name: 'cluster', job_name: 'relax', resources: { max_time: '1h', num_cores: 4 } };
 

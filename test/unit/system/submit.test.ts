@@ -12,9 +12,9 @@ import { LocalScheduler } from '../../../src/scheduler/local.ts';
 import { SlurmScheduler } from '../../../src/scheduler/slurm.ts';
 import { localQueueScript } from '../../../src/scheduler/index.ts';
 import type { Scheduler } from '../../../src/scheduler/types.ts';
-import { submitJobs, SUBMITTING, type SubmitRequest } from '../../../src/job/system-ops.ts';
-import { planArrays, submitArrays } from '../../../src/job/array.ts';
-import type { SystemSession } from '../../../src/job/session.ts';
+import { submitJobs, SUBMITTING, type SubmitRequest } from '../../../src/system/system-ops.ts';
+import { planArrays, submitArrays } from '../../../src/system/array.ts';
+import type { SystemSession } from '../../../src/system/session.ts';
 import type { Logger } from '../../../src/log.ts';
 import { fit, system } from '../scheduler/_helpers.ts';
 

@@ -1,7 +1,7 @@
 // The shell text xpr generates for batched system commands, run through a real bash.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { preSubmit } from '../../../src/job/system-ops.ts';
+import { preSubmit } from '../../../src/system/system-ops.ts';
 
 const bash = (line: string): string => execFileSync('bash', ['-c', line], { encoding: 'utf8' });
 

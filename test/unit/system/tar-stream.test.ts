@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { packEntries } from '../../../src/job/tar-stream.ts';
+import { packEntries } from '../../../src/system/tar-stream.ts';
 
 // tar processes started by this test process (pgrep exits 1 when there are none).
 function tarChildren(): string[] {

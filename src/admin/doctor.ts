@@ -7,9 +7,9 @@ import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { XprConfig } from '../config/types.ts';
 import { quote, quoteArgv } from '../transport/quote.ts';
-import { XprContext, type ContextOptions } from './context.ts';
-import type { SystemSession } from './session.ts';
-import { preSubmit } from './system-ops.ts';
+import { XprContext, type ContextOptions } from '../job/context.ts';
+import type { SystemSession } from '../system/session.ts';
+import { preSubmit } from '../system/system-ops.ts';
 
 /** One check's outcome. `fix` says what to do when it failed (or, for a warning, what is missing). */
 export interface DoctorCheck {

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { callerStack, parseFrameLine, parseStack } from '../../../src/autopara/stack.ts';
+import { callerStack, parseFrameLine, parseStack } from '../../../src/routing/stack.ts';
 import { libraryEntry } from '../../fixtures/autopara/stack-helper.ts';
 
 const here = fileURLToPath(import.meta.url);

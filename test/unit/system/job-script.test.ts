@@ -1,8 +1,8 @@
 // Job script bodies: env var values are quoted except ${VAR} references; names are validated; ids are safe.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { normalizeEnvVars } from '../../../src/job/script.ts';
-import { renderEnvValue } from '../../../src/job/env-value.ts';
+import { normalizeEnvVars } from '../../../src/system/job-script.ts';
+import { renderEnvValue } from '../../../src/system/env-value.ts';
 import { sanitizeJobName, makeJobId } from '../../../src/job/ids.ts';
 import { JobOptionError } from '../../../src/job/errors.ts';
 

@@ -2,9 +2,9 @@
 // first, so nothing is ever left running (ExPyRe B19); jobs a driver is submitting right now are left alone.
 import { rmSync } from 'node:fs';
 import { LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
-import type { XprContext } from './context.ts';
-import { cancelJobs, cleanJobs, JobStateError } from './remote-job.ts';
-import { withLeases } from './lease.ts';
+import type { XprContext } from '../job/context.ts';
+import { cancelJobs, cleanJobs, JobStateError } from '../job/remote-job.ts';
+import { withLeases } from '../job/lease.ts';
 
 /** States `gc` collects: the job's outcome was used (processed), its files are gone (cleaned), or it cannot be reused. */
 export const GC_STATES: readonly JobState[] = ['processed', 'cleaned', 'failed', 'cancelled'];

@@ -4,7 +4,7 @@ import { existsSync, openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JobFiles } from '../runner/contract.ts';
 import { ENDED_STATES, type JobRow } from '../store/index.ts';
-import type { XprContext } from './context.ts';
+import type { XprContext } from '../job/context.ts';
 
 /** The log files of a job, by label. */
 export const LOG_FILES = { stdout: JobFiles.stdout, stderr: JobFiles.stderr, 'queue stdout': JobFiles.schedStdout, 'queue stderr': JobFiles.schedStderr } as const;

@@ -2,9 +2,9 @@ import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseExpyreInfo, resolveRemoteInfo, type ResolveOptions } from '../../../src/autopara/expyre-info.ts';
-import { ExpyreInfoError, RemoteInfoError } from '../../../src/autopara/errors.ts';
-import type { StackFrame } from '../../../src/autopara/stack.ts';
+import { parseExpyreInfo, resolveRemoteInfo, type ResolveOptions } from '../../../src/routing/expyre-info.ts';
+import { ExpyreInfoError, RemoteInfoError } from '../../../src/routing/errors.ts';
+import type { StackFrame } from '../../../src/routing/stack.ts';
 
 const entry = (sys: string, extra: Record<string, unknown> = {}) => ({ sys_name: sys, job_name: 'j', resources: { max_time: '1h', num_cores: 1 }, ...extra });
 

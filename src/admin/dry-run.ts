@@ -1,15 +1,15 @@
 // The job script a job would be submitted with, rendered without submitting anything (`xpr script`, dryRunScript):
-// the same body (job/script.ts) and scheduler rendering as a real start, for one system, resources and job options.
+// the same body (system/job-script.ts) and scheduler rendering as a real start, for one system, resources and job options.
 import { normalizeResources, findPartition } from '../resources/resources.ts';
 import type { ResourcesInput } from '../resources/types.ts';
 import { bundleRunner } from '../bundle/index.ts';
-import type { XprContext } from './context.ts';
-import type { SystemSession } from './session.ts';
-import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines, normalizeEnvVars } from './script.ts';
-import { sanitizeJobName } from './ids.ts';
-import { stringList } from './spec.ts';
-import { JobOptionError } from './errors.ts';
-import type { StartOptions } from './lifecycle.ts';
+import type { XprContext } from '../job/context.ts';
+import type { SystemSession } from '../system/session.ts';
+import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines, normalizeEnvVars } from '../system/job-script.ts';
+import { sanitizeJobName } from '../job/ids.ts';
+import { stringList } from '../job/spec.ts';
+import { JobOptionError } from '../job/errors.ts';
+import type { StartOptions } from '../job/lifecycle.ts';
 
 export interface DryRunOptions extends StartOptions {
   /** Job name (as RemoteJob's `name`). @default "job" */

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
-import { defaultNumWorkers, runPool, type ItemOutcome, type PoolOptions } from '../../../src/autopara/pool.ts';
-import { EnvSettingError, PoolOpLoadError, PoolOptionError } from '../../../src/autopara/errors.ts';
+import { defaultNumWorkers, runPool, type ItemOutcome, type PoolOptions } from '../../../src/pool/pool.ts';
+import { EnvSettingError, PoolOpLoadError, PoolOptionError } from '../../../src/pool/errors.ts';
 import { runOnMyself } from '../../fixtures/autopara/self-worker.ts';
 
 const codeFile = fileURLToPath(new URL('../../fixtures/autopara/ops.ts', import.meta.url));

@@ -4,7 +4,7 @@ import test from 'ava';
 import { mkdirSync, mkdtempSync, readdirSync, utimesSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { leftoverName, sweepLeftovers } from '../../../src/job/leftovers.ts';
+import { leftoverName, sweepLeftovers } from '../../../src/system/leftovers.ts';
 
 test('leftovers of a dead driver and old ones are removed; a live driver\'s, job dirs and other dirs are kept', (t) => {
   const base = mkdtempSync(join(tmpdir(), 'xpr-stage-'));

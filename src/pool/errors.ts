@@ -1,38 +1,6 @@
-// Errors raised by the autoparallelize building blocks: RemoteInfo validation, WFL_EXPYRE_INFO parsing,
-// worker-count settings, the local worker pool. Each carries the fields a user needs to fix the cause.
+// Errors of the local worker pool: unusable options or env settings, an op that cannot be loaded, a worker thread that
+// stopped, an op result of the wrong shape. Each carries the fields a user needs to fix the cause.
 import { XprError } from '../errors.ts';
-
-/** A RemoteInfo (explicit option or a WFL_EXPYRE_INFO entry) is invalid; `problems` lists every fault, each naming its key path. */
-export class RemoteInfoError extends XprError {
-  override name = 'RemoteInfoError';
-  readonly problems: string[];
-
-  constructor(problems: string[]) {
-    super(problems.length === 1
-      ? `Invalid RemoteInfo: ${problems[0]}`
-      : `Invalid RemoteInfo (${problems.length} problems):\n  ${problems.join('\n  ')}`);
-    this.problems = problems;
-  }
-}
-
-/** WFL_EXPYRE_INFO (text or the file it names) cannot be read or parsed. `line`/`column` are 1-based when known. */
-export class ExpyreInfoError extends XprError {
-  override name = 'ExpyreInfoError';
-  /** What was being read, e.g. `WFL_EXPYRE_INFO` or `WFL_EXPYRE_INFO file /p/info.yaml`. */
-  readonly source: string;
-  readonly file: string | null;
-  readonly line: number | null;
-  readonly column: number | null;
-
-  constructor(source: string, detail: string, where: { file?: string | null; line?: number | null; column?: number | null } = {}) {
-    const at = where.line != null ? ` at line ${where.line}, column ${where.column ?? 1}` : '';
-    super(`${source}${at}: ${detail}`);
-    this.source = source;
-    this.file = where.file ?? null;
-    this.line = where.line ?? null;
-    this.column = where.column ?? null;
-  }
-}
 
 /** An environment variable holds a value xpr cannot use (e.g. XPR_NUM_WORKERS=two). */
 export class EnvSettingError extends XprError {
