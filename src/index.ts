@@ -21,7 +21,7 @@ export { UnshippableOpError, BundleError } from './bundle/index.ts';
 export { XprError } from './errors.ts';
 export type { ResourcesInput } from './resources/types.ts';
 export type { SystemConfig, PartitionSpec, XprConfig } from './config/types.ts';
-export type { JobState, JobRow } from './store/index.ts';
+export type { JobState, JobRow, JobOutcome, JobDetails, JobFit } from './store/index.ts';
 export {
   autoparallelize, collectCall, ItemsFailedError, AutoparaOptionError, normalizeRemoteInfo, RemoteInfoError, ExpyreInfoError,
   EnvSettingError, PoolOpLoadError,
@@ -35,7 +35,7 @@ export {
   type GapFitParams, type GapSimpleFitOptions, type GapMultistageOptions, type GapMultistageResult, type GapCommitteeOptions,
   type AceFitOptions, type AceFitParams, type FitRoutingOptions,
 } from './fit/index.ts';
-export { StoreError, StoreLockedError, StoreCorruptError } from './store/index.ts';
+export { StoreError, StoreLockedError, StoreCorruptError, StoredDataError } from './store/index.ts';
 export {
   TransportDroppedError, UnknownHostKeyError, HostKeyMismatchError, SshAuthError, SshConnectError, SshConfigError,
   CommandTimeoutError, TransportClosedError,

@@ -55,7 +55,7 @@ export function durationOf(row: JobRow, events: readonly JobEvent[], nowS: numbe
 
 // The record of one job.
 export function lsRecord(store: JobStore, row: JobRow, nowS = Date.now() / 1000, events?: readonly JobEvent[]): LsRecord {
-  const fit = row.details.fit as { partition?: string; numCores?: number } | undefined;
+  const fit = row.details.fit;
   return {
     id: row.id, name: row.name, system: row.system, state: row.state, reason: row.reason, schedulerId: row.schedulerId,
     createdAt: row.createdAt, updatedAt: row.updatedAt, ageS: Math.max(0, nowS - row.createdAt),

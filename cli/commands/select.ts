@@ -1,6 +1,6 @@
 // Job selection shared by the commands that take filters (ls, sync, cancel, rm, reset-status), with ExPyRe's
 // spellings: -s/--status (names and groups), -n/--name, -i/--id, -S/--system as full-match regexps; plus age filters.
-import { ENDED_STATES, JOB_STATES, LIVE_STATES, REUSABLE_STATES, type JobBrief, type JobRow, type JobState, type JobStore } from '../../src/store/index.ts';
+import { ENDED_STATES, JOB_STATES, LIVE_STATES, NEW_OR_LIVE_STATES, REUSABLE_STATES, type JobBrief, type JobRow, type JobState, type JobStore } from '../../src/store/index.ts';
 import { UsageError } from './errors.ts';
 
 export interface FilterOptions {
@@ -18,7 +18,7 @@ export interface FilterOptions {
 /** Status groups accepted wherever a status is (ExPyRe's `ongoing` and `can_produce_results` included). */
 export const STATUS_GROUPS: Record<string, readonly JobState[]> = {
   live: LIVE_STATES,
-  ongoing: ['created', ...LIVE_STATES],
+  ongoing: NEW_OR_LIVE_STATES,
   ended: ENDED_STATES,
   can_produce_results: REUSABLE_STATES,
   '*': JOB_STATES,

@@ -22,7 +22,7 @@ function endingOf(row: JobRow): string | null {
 }
 
 function scriptOf(row: JobRow): { path: string; text: string | null } {
-  const name = typeof row.details.scriptName === 'string' ? row.details.scriptName : null;
+  const name = row.details.scriptName ?? null;
   const path = name ? join(row.stageDir, name) : row.stageDir;
   return { path, text: name && existsSync(path) ? readFileSync(path, 'utf8') : null };
 }

@@ -14,7 +14,8 @@ import { writeOutputs, readOutputs } from './outputs.ts';
 import { createProgress } from './progress.ts';
 import { noJobs, ProgressEmitter, type AutoparaProgressEvent, type ProgressListener, type ProgressSnapshot } from './progress-events.ts';
 import { callKeys } from './item-keys.ts';
-import { submitRemote, gatherRemote, type CallRecord, type GatherOptions, type RemoteCall } from './remote-map.ts';
+import { submitRemote, gatherRemote, type GatherOptions, type RemoteCall } from './remote-map.ts';
+import { parseCallRecord, type CallRecord } from './call-record.ts';
 import { ItemsFailedError, type ItemFailure } from './failures.ts';
 import { XprError } from '../errors.ts';
 
@@ -288,10 +289,11 @@ function doneHandle<R>(callKey: string, results: AutoparaResults<R>): AutoparaHa
 // Wait for and assemble a call started with `wait: false`, from any process of the same project.
 export async function collectCall<R = unknown>(callKey: string, opts: CollectOptions = {}): Promise<AutoparaResults<R>> {
   const ctx = opts.context ?? defaultContext();
-  const record = ctx.store.getCall(callKey) as unknown as CallRecord | undefined;
-  if (!record) throw new AutoparaOptionError(`no autoparallelize call ${callKey} in ${ctx.store.path}`);
-  if (record.version !== 2) {
-    throw new AutoparaOptionError(`autoparallelize call ${callKey} in ${ctx.store.path} was recorded by another xpr version (record version ${String(record.version)}); rerun the call`);
+  const stored = ctx.store.getCall(callKey);
+  if (!stored) throw new AutoparaOptionError(`no autoparallelize call ${callKey} in ${ctx.store.path}`);
+  const record = parseCallRecord(stored);
+  if (!record) {
+    throw new AutoparaOptionError(`autoparallelize call ${callKey} in ${ctx.store.path} was recorded by another xpr version (record version ${String(stored.version)}); rerun the call`);
   }
   return collectRecord<R>(ctx, record, opts, 'collect', undefined);
 }

@@ -2,7 +2,7 @@
 // produced them, or by age. Used by `xpr rm --items / --call` and `xpr gc --items`; the next call computes them again.
 import type { JobStore } from '../store/index.ts';
 import { AutoparaOptionError } from './autoparallelize.ts';
-import type { CallRecord } from './remote-map.ts';
+import { callItemsAndJobs } from './call-record.ts';
 
 export interface ItemSelection {
   /** Item keys with a stored result that the selection covers. */
@@ -13,11 +13,13 @@ export interface ItemSelection {
 
 // The stored item results (and jobs) of a recorded autoparallelize call (remote calls are recorded; local ones are not).
 export function callSelection(store: JobStore, callKey: string): ItemSelection {
-  const record = store.getCall(callKey) as unknown as CallRecord | undefined;
-  if (!record) throw new AutoparaOptionError(`--call: no autoparallelize call ${callKey} in ${store.path} (calls run in the local pool are not recorded; select their items with xpr gc --items)`);
-  const stored = store.listItemResults({ itemKeys: [...new Set(record.itemKeys)] });
-  const jobIds = store.list({ ids: record.chunks.map((c) => c.jobId) }).map((r) => r.id);
-  return { itemKeys: stored.map((r) => r.itemKey), jobIds };
+  const stored = store.getCall(callKey);
+  if (!stored) throw new AutoparaOptionError(`--call: no autoparallelize call ${callKey} in ${store.path} (calls run in the local pool are not recorded; select their items with xpr gc --items)`);
+  const record = callItemsAndJobs(stored);
+  if (!record) throw new AutoparaOptionError(`--call: the record of autoparallelize call ${callKey} in ${store.path} has no item keys and chunks (written by another program?)`);
+  const results = store.listItemResults({ itemKeys: [...new Set(record.itemKeys)] });
+  const jobIds = store.list({ ids: record.jobIds }).map((r) => r.id);
+  return { itemKeys: results.map((r) => r.itemKey), jobIds };
 }
 
 // Item results produced by these jobs.

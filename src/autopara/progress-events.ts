@@ -1,6 +1,6 @@
 // The progress events of one autoparallelize call (items done / failed / cached, jobs per state), as plain data,
 // and the emitter that sends the same events to the progress display and to the caller's onProgress.
-import type { JobRow, JobState } from '../store/index.ts';
+import { JOB_STATES, OUTCOME_STATE, type JobRow, type JobState } from '../store/index.ts';
 
 /** Jobs of a call per state. A job already marked processed counts under the state it ended in (succeeded, or died). */
 export type JobStateCounts = Record<JobState, number>;
@@ -38,18 +38,16 @@ export interface AutoparaProgressEvent extends ProgressSnapshot {
 
 export type ProgressListener = (event: AutoparaProgressEvent) => void;
 
-const STATES: JobState[] = ['created', 'staged', 'submitted', 'queued', 'running', 'succeeded', 'failed', 'died', 'cancelled', 'processed', 'cleaned'];
-
 // Zero jobs in every state.
 export function noJobs(): JobStateCounts {
-  return Object.fromEntries(STATES.map((s) => [s, 0])) as JobStateCounts;
+  return Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as JobStateCounts;
 }
 
-// Jobs per state; processed jobs count under the state they ended in (a "died: ..." reason = died, else succeeded).
-export function countJobs(rows: Iterable<Pick<JobRow, 'state' | 'reason'>>): JobStateCounts {
+// Jobs per state; processed jobs count under the state of their outcome (succeeded when it has none).
+export function countJobs(rows: Iterable<Pick<JobRow, 'state' | 'outcome'>>): JobStateCounts {
   const counts = noJobs();
   for (const r of rows) {
-    const state: JobState = r.state === 'processed' ? (r.reason?.startsWith('died') ? 'died' : 'succeeded') : r.state;
+    const state: JobState = r.state === 'processed' ? (r.outcome ? OUTCOME_STATE[r.outcome] : 'succeeded') : r.state;
     counts[state]++;
   }
   return counts;

@@ -2,12 +2,10 @@
 // job's per-item records are harvested into the item cache as it ends, died chunks may be resubmitted, and the
 // results are assembled by item index. The call's record in the store (saved again after each resubmission) lets
 // another process collect it.
-import { encode, decode } from '../codec/index.ts';
+import { decode } from '../codec/index.ts';
 import type { CodeBundle } from '../bundle/index.ts';
-import { ENDED_STATES, type ItemResult, type JobRow, type JobState } from '../store/index.ts';
-import { prepareJob, startJobs, JobDiedError, JobFailedError, JobCancelledError, type XprContext, type StartOptions } from '../job/index.ts';
-import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
-import { JobFiles } from '../runner/contract.ts';
+import { DIED_OUTCOMES, ENDED_STATES, RESULT_HOLDER_STATES, UNCOLLECTED_STATES, type ItemResult, type JobRow } from '../store/index.ts';
+import { prepareJob, startJobs, type XprContext, type StartOptions } from '../job/index.ts';
 import type { RemoteInfo } from '../routing/remote-info.ts';
 import { itemsPerJob } from '../routing/remote-info.ts';
 import type { ItemFailure } from './failures.ts';
@@ -18,27 +16,10 @@ import { usageOf } from '../job/usage.ts';
 import { requestedMemBytes } from '../job/usage-record.ts';
 import type { ResourcesInput } from '../resources/types.ts';
 import { formatHMS, formatMemKb, parseTimeS } from '../resources/units.ts';
+import { parseCallRecord, type CallRecord, type Chunk } from './call-record.ts';
+import { collectOrphan, harvestJob, retire } from './harvest.ts';
 
-export interface Chunk {
-  /** Per position in the job's chunk: the index of that item in the call's inputs, or -1 when the job (started by an
-   *  earlier run with other items or chunks) holds an item this call does not have. */
-  indexes: number[];
-  jobId: string;
-}
-
-export interface CallRecord {
-  version: 2;
-  callKey: string;
-  itemKeys: string[];
-  /** Every chunk ever started for the call, resubmitted ones appended (saved again after each resubmission). */
-  chunks: Chunk[];
-  timeoutS: number | null;
-  checkIntervalS: number;
-  /** The effective ignoreFailed of the call (option, else RemoteInfo.ignore_failed_jobs). */
-  ignoreFailed: boolean;
-  /** Absolute path of the call's outputs sink, written by whoever collects the results; null = none. */
-  outputs: string | null;
-}
+export type { CallRecord, Chunk } from './call-record.ts';
 
 export interface RemoteCall {
   op: CodeBundle;
@@ -50,14 +31,6 @@ export interface RemoteCall {
 }
 
 const MAX_RESUBMITS = 2;
-const ENDED: readonly JobState[] = ENDED_STATES;
-
-/** States of a job that will produce (or has produced) its items' results: a rerun waits for it instead of chunking them. */
-const LIVE_OR_NEW: readonly JobState[] = ['created', 'staged', 'submitted', 'queued', 'running'];
-/** Jobs adopted when items are claimed: also succeeded ones another driver has not collected yet. */
-const HOLDERS: readonly JobState[] = [...LIVE_OR_NEW, 'succeeded'];
-/** Ended jobs whose item records may not be in the item cache yet (their driver was killed before collecting them). */
-const UNCOLLECTED: readonly JobState[] = ['succeeded', 'died'];
 
 // Items are the unit of restart: an item with a stored result is not run again; one held by a job that an earlier run
 // (any chunking, any item list) started and that is still live is waited for and collected from that job; ended jobs
@@ -79,13 +52,13 @@ export async function submitRemote(
   };
   let missing = missingKeys();
   // Ended jobs of earlier runs that hold wanted items: their records go into the item cache (recomputed ones then dropped).
-  const ended = new Set([...ctx.store.jobsHoldingItems(missing, UNCOLLECTED).values()].flat());
+  const ended = new Set([...ctx.store.jobsHoldingItems(missing, UNCOLLECTED_STATES).values()].flat());
   for (const row of ctx.store.list({ ids: [...ended] })) collectOrphan(ctx, row);
   if (recompute.size) ctx.store.deleteItemResults([...recompute]);
   if (ended.size || recompute.size) missing = missingKeys();
   // Which items get new jobs is decided in one store transaction per round, so two drivers running overlapping calls at
   // once never both start a job for an item: the items another driver is submitting are adopted from its jobs.
-  const claimed = await claimAndStart(ctx, missing, HOLDERS, (mine) =>
+  const claimed = await claimAndStart(ctx, missing, RESULT_HOLDER_STATES, (mine) =>
     startChunks(ctx, call, mine.map((k) => firstIndex.get(k)!).sort((a, b) => a - b), 0, call.info.resources, keys.itemKeys, recompute.size > 0));
   const chunks = claimed.started.flat();
   const adopted = claimed.adopted.filter((id) => !chunks.some((c) => c.jobId === id));
@@ -101,34 +74,21 @@ export async function submitRemote(
     ignoreFailed: opts.ignoreFailed,
     outputs: opts.outputs,
   };
-  ctx.store.putCall(keys.callKey, record as unknown as Record<string, unknown>);
+  ctx.store.putCall(keys.callKey, record);
   lookedUp.set(record, cached);
   return record;
 }
 
 // Jobs listed by an earlier record of this call but claimed before item keys were recorded: record them from the chunks.
 function backfillJobItems(ctx: XprContext, callKey: string): void {
-  const old = ctx.store.getCall(callKey) as unknown as CallRecord | undefined;
-  if (old?.version !== 2) return;
+  const stored = ctx.store.getCall(callKey);
+  const old = stored && parseCallRecord(stored);
+  if (!old) return;
   for (const c of old.chunks) {
     if (c.indexes.every((i) => i >= 0) && ctx.store.jobItemKeys(c.jobId).length === 0 && ctx.store.get(c.jobId)) {
       ctx.store.recordJobItems(c.jobId, c.indexes.map((i) => old.itemKeys[i]!));
     }
   }
-}
-
-// Put the good item records of an ended job that no driver collected into the item cache, and mark it processed.
-function collectOrphan(ctx: XprContext, row: JobRow): void {
-  const keys = ctx.store.jobItemKeys(row.id);
-  let records: ReturnType<typeof readItemRecords> = [];
-  try {
-    records = readItemRecords(row.stageDir);
-  } catch (err) {
-    ctx.logger.warn(`job ${row.id}: its item records cannot be read, its items are computed again: ${(err as Error).message}`);
-  }
-  ctx.store.putItemResults(records.flatMap((rec) => (rec.ok && keys[rec.i] !== undefined ? [{ itemKey: keys[rec.i]!, jobId: row.id, ok: true, payload: encode({ value: rec.value }) }] : [])));
-  if (row.state === 'succeeded') ctx.store.transition(row.id, 'processed');
-  else if (row.state === 'died') ctx.store.transition(row.id, 'processed', { reason: `died: ${row.reason ?? 'unknown'}` });
 }
 
 /** The item results submitRemote read, for the gatherRemote of the same record in this process (one lookup, not two). */
@@ -150,7 +110,6 @@ async function startChunks(
   const prepared = await Promise.all(
     groups.map((g, c) =>
       prepareJob({
-        op: { module: 'unused', exportName: call.op.exportName },
         bundle: call.op,
         args: call.extraArgs,
         items: g.map((i) => call.inputs[i]),
@@ -171,8 +130,7 @@ async function startChunks(
   if (recompute) {
     for (const p of prepared) {
       const old = ctx.store.findReusable(p.cacheKey);
-      if (old?.state === 'succeeded') ctx.store.transition(old.id, 'processed');
-      else if (old?.state === 'died') ctx.store.transition(old.id, 'processed', { reason: `died: ${old.reason ?? 'unknown'}` });
+      if (old) retire(ctx, old);
     }
   }
   const started = await startJobs(ctx, prepared, chunkStartOptions(info, resources));
@@ -230,7 +188,7 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
     const harvest = (rows: JobRow[]): void => {
       for (const row of rows) {
         const chunk = byId.get(row.id);
-        if (!chunk || harvested.has(row.id) || !ENDED.includes(row.state)) continue;
+        if (!chunk || harvested.has(row.id) || !ENDED_STATES.includes(row.state)) continue;
         try {
           for (const i of harvestJob(ctx, row, chunk, record.itemKeys, byKey, failures)) done.add(i);
           harvested.add(row.id);
@@ -242,7 +200,7 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
     };
     const ids = chunks.map((c) => c.jobId);
     await waitAll(ctx, ids, record, opts, harvest, () => ({ done: done.size, failed: failures.size, cached }));
-    const unharvested = (): boolean => ctx.store.list({ ids }).some((r) => ENDED.includes(r.state) && !harvested.has(r.id));
+    const unharvested = (): boolean => ctx.store.list({ ids }).some((r) => ENDED_STATES.includes(r.state) && !harvested.has(r.id));
     for (let attempt = 1; attempt <= HARVEST_RETRIES && unharvested(); attempt++) {
       await new Promise((r) => setTimeout(r, attempt * 1000));
       harvest(ctx.store.list({ ids }));
@@ -274,15 +232,18 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
 async function resubmitDied(
   ctx: XprContext, record: CallRecord, chunks: Chunk[], failures: Map<number, ItemFailure>, resubmit: NonNullable<GatherOptions['resubmit']>, round: number,
 ): Promise<Chunk[]> {
-  const died = chunks.filter((c) => ctx.store.get(c.jobId)?.state === 'processed' && ctx.store.get(c.jobId)?.reason?.startsWith('died'));
+  const died = chunks.filter((c) => {
+    const row = ctx.store.get(c.jobId);
+    return row?.state === 'processed' && row.outcome !== null && DIED_OUTCOMES.includes(row.outcome);
+  });
   const retry = [...new Set(died.flatMap((c) => c.indexes))].filter((i) => failures.has(i));
   if (!resubmit.enabled || retry.length === 0 || round >= MAX_RESUBMITS) return [];
   const { info } = resubmit.call;
   const rows = died.map((c) => ctx.store.get(c.jobId)!).filter(Boolean);
-  const previousS = Math.max(0, ...rows.map((r) => (r.details.fit as { maxTimeS?: number } | undefined)?.maxTimeS ?? 0));
+  const previousS = Math.max(0, ...rows.map((r) => r.details.fit?.maxTimeS ?? 0));
   // Jobs killed for memory get 1.5x the memory they were granted (the queue's figure, else their own request);
   // the others (TIMEOUT and the like) 1.5x the time.
-  const oom = rows.filter((r) => r.reason?.startsWith('died: OUT_OF_MEMORY'));
+  const oom = rows.filter((r) => r.outcome === 'out-of-memory');
   const previousMemKb = Math.max(0, ...oom.map((r) => Math.ceil((usageOf(r.details)?.req_mem_bytes ?? requestedMemBytes(r) ?? 0) / 1024)));
   const moreTime = oom.length < rows.length;
   let maxTimeS: number | null = null;
@@ -316,7 +277,7 @@ async function resubmitDied(
     // once between them; items the other one resubmitted (or finished) meanwhile are adopted (or read from the cache).
     const at = new Map<string, number[]>();
     for (const i of retry) at.set(record.itemKeys[i]!, [...(at.get(record.itemKeys[i]!) ?? []), i]);
-    const claimed = await claimAndStart(ctx, [...at.keys()], HOLDERS, (mine) =>
+    const claimed = await claimAndStart(ctx, [...at.keys()], RESULT_HOLDER_STATES, (mine) =>
       startChunks(ctx, resubmit.call, mine.flatMap((k) => at.get(k)!).sort((a, b) => a - b), round + 1, resubmitResources(info, maxTimeS, memKb), record.itemKeys));
     fresh = claimed.started.flat();
     for (const jobId of claimed.adopted) {
@@ -328,14 +289,14 @@ async function resubmitDied(
   }
   for (const i of retry) failures.delete(i);
   record.chunks = [...record.chunks, ...fresh];
-  ctx.store.putCall(record.callKey, record as unknown as Record<string, unknown>);
+  ctx.store.putCall(record.callKey, record);
   return fresh;
 }
 
 // Chunks the call's stored record holds that this process has not waited for yet (resubmitted by the calling process).
 function followStored(ctx: XprContext, record: CallRecord, known: Set<string>): Chunk[] {
-  const stored = ctx.store.getCall(record.callKey) as unknown as CallRecord | undefined;
-  const fresh = (stored?.chunks ?? []).filter((c) => !known.has(c.jobId));
+  const stored = ctx.store.getCall(record.callKey);
+  const fresh = ((stored && parseCallRecord(stored))?.chunks ?? []).filter((c) => !known.has(c.jobId));
   for (const c of fresh) known.add(c.jobId);
   if (fresh.length) record.chunks = [...record.chunks, ...fresh];
   return fresh;
@@ -375,62 +336,4 @@ async function waitAll(
   harvest(final);
   for (const r of final) latest.set(r.id, r);
   report();
-}
-
-// Store the item results of an ended job (all of its items, also those of other calls), record the failures of this
-// call's items, and mark it processed (so it is never reused). Returns the indexes of this call's items it stored.
-function harvestJob(
-  ctx: XprContext, row: JobRow, chunk: Chunk, itemKeys: string[], byKey: Map<string, number[]>, failures: Map<number, ItemFailure>,
-): number[] {
-  const recorded = ctx.store.jobItemKeys(row.id);
-  const jobKeys = recorded.length ? recorded : chunk.indexes.map((i) => itemKeys[i] ?? '');
-  const indexesAt = (pos: number): number[] => byKey.get(jobKeys[pos] ?? '') ?? [];
-  const seen = new Set<number>();
-  let records: ReturnType<typeof readItemRecords>;
-  try {
-    records = readItemRecords(row.stageDir);
-  } catch (err) {
-    // A damaged records file fails this chunk's items (the error names the file and line), not the whole call.
-    records = [];
-    jobKeys.forEach((_, pos) => {
-      seen.add(pos);
-      for (const index of indexesAt(pos)) failures.set(index, { index, jobId: row.id, error: err as Error });
-    });
-  }
-  const ok: Array<{ itemKey: string; jobId: string; ok: boolean; payload: string }> = [];
-  const okIndexes: number[] = [];
-  for (const rec of records) {
-    const key = jobKeys[rec.i];
-    if (key === undefined || key === '') continue;
-    seen.add(rec.i);
-    if (rec.ok) {
-      ok.push({ itemKey: key, jobId: row.id, ok: true, payload: encode({ value: rec.value }) });
-      for (const index of indexesAt(rec.i)) {
-        okIndexes.push(index);
-        failures.delete(index);
-      }
-    } else {
-      for (const index of indexesAt(rec.i)) failures.set(index, { index, jobId: row.id, error: rec.error instanceof Error ? rec.error : new Error(String(rec.error)) });
-    }
-  }
-  ctx.store.putItemResults(ok);
-  const missing = jobKeys.flatMap((_, pos) => (seen.has(pos) ? [] : indexesAt(pos)));
-  if (missing.length) {
-    const error = jobLevelError(row);
-    for (const index of missing) if (!okIndexes.includes(index)) failures.set(index, { index, jobId: row.id, error });
-  }
-  if (row.state === 'succeeded') ctx.store.transition(row.id, 'processed');
-  else if (row.state === 'died') ctx.store.transition(row.id, 'processed', { reason: `died: ${row.reason ?? 'unknown'}` });
-  return okIndexes;
-}
-
-function jobLevelError(row: JobRow): Error {
-  const out = readTail(row.stageDir, JobFiles.stdout);
-  const err = readTail(row.stageDir, JobFiles.stderr);
-  if (row.state === 'failed') {
-    if (row.reason?.startsWith('submission failed')) return new JobDiedError(row.id, row.reason);
-    return new JobFailedError(row.id, readJobError(row.stageDir), out, err);
-  }
-  if (row.state === 'cancelled') return new JobCancelledError(row.id);
-  return new JobDiedError(row.id, row.reason?.replace(/^died: /, '') ?? 'ended without a result for this item', out, err);
 }

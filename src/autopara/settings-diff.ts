@@ -15,7 +15,6 @@ export async function warnSettingDifferences(ctx: XprContext, call: RemoteCall, 
   if (rows.length === 0) return [];
   const { info } = call;
   const probe = await prepareJob({
-    op: { module: 'unused', exportName: call.op.exportName },
     bundle: call.op,
     args: call.extraArgs,
     items: [],

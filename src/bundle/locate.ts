@@ -18,8 +18,8 @@ export interface OpRef {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OpInput = ((...args: any[]) => unknown) | { module: string | URL; exportName: string };
 
-// Resolve an op to its module file and export name, or explain why it cannot be shipped.
-export async function locateOp(op: OpInput, cwd = process.cwd()): Promise<OpRef> {
+// Resolve an op to its module file and export name, or explain why it cannot be shipped (also when a JS caller gave none).
+export async function locateOp(op: OpInput | undefined, cwd = process.cwd()): Promise<OpRef> {
   if (typeof op === 'function') return locateFunction(op);
   if (op === null || typeof op !== 'object' || !('module' in op) || !('exportName' in op)) {
     throw new UnshippableOpError(

@@ -18,17 +18,13 @@ export interface DashCall {
   jobIds: string[];
 }
 
-interface StoredCall {
-  itemKeys?: unknown;
-  chunks?: Array<{ indexes?: unknown; jobId?: unknown }>;
-}
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // Every call in the store, oldest first. A record in an unexpected shape is shown with what can be read of it.
 export function dashCalls(store: JobStore): DashCall[] {
   return store.listCalls().map(({ callKey, details, createdAt, updatedAt }) => {
-    const rec = details as StoredCall;
-    const itemKeys = Array.isArray(rec.itemKeys) ? rec.itemKeys.filter((k): k is string => typeof k === 'string') : [];
-    const chunks = Array.isArray(rec.chunks) ? rec.chunks : [];
+    const itemKeys = Array.isArray(details.itemKeys) ? details.itemKeys.filter((k): k is string => typeof k === 'string') : [];
+    const chunks = Array.isArray(details.chunks) ? details.chunks.filter(isRecord) : [];
     const inChunk = new Set(chunks.flatMap((c) => (Array.isArray(c.indexes) ? c.indexes.filter((i): i is number => typeof i === 'number') : [])));
     const outcomes = store.itemOutcomes(itemKeys);
     let done = 0, failed = 0, cached = 0;

@@ -1,7 +1,7 @@
 // The jobs as the dashboard shows them: one plain record per job (times of each phase, outcome, usage) built from
 // the store in two queries, and one job's detail (history, remote error and stack, log tails from the stage dir).
-import type { JobEvent, JobRow, JobStore } from '../store/index.ts';
-import { ENDED_STATES } from '../store/index.ts';
+import type { JobEvent, JobRow, JobState, JobStore } from '../store/index.ts';
+import { ENDED_STATES, OUTCOME_STATES, WAITING_STATES } from '../store/index.ts';
 import { readJobError, readTail } from '../job/collect.ts';
 import { JobFiles } from '../runner/contract.ts';
 import { usageOf, type DashUsage } from './usage.ts';
@@ -40,18 +40,16 @@ export interface DashJobDetail {
   logs: { stdout: string; stderr: string };
 }
 
-const OUTCOMES = ['succeeded', 'failed', 'died', 'cancelled'];
-
 // The dashboard record of one row, given its events in order.
 export function dashJob(row: JobRow, events: readonly JobEvent[]): DashJob {
-  const at = (states: string[]): number | null => events.find((e) => states.includes(e.toState))?.at ?? null;
-  const ended = events.find((e) => OUTCOMES.includes(e.toState));
-  const fit = row.details.fit as { partition?: string; numCores?: number } | undefined;
-  const outcome = OUTCOMES.includes(row.state) ? row.state : ENDED_STATES.includes(row.state) ? (ended?.toState ?? row.state) : null;
+  const at = (states: readonly JobState[]): number | null => events.find((e) => states.includes(e.toState))?.at ?? null;
+  const ended = events.find((e) => OUTCOME_STATES.includes(e.toState));
+  const fit = row.details.fit;
+  const outcome = OUTCOME_STATES.includes(row.state) ? row.state : ENDED_STATES.includes(row.state) ? (ended?.toState ?? row.state) : null;
   return {
     id: row.id, name: row.name, system: row.system, state: row.state, reason: row.reason, schedulerId: row.schedulerId,
     createdAt: row.createdAt, updatedAt: row.updatedAt,
-    queuedAt: at(['submitted', 'queued']), runningAt: at(['running']), endedAt: ended?.at ?? (outcome ? row.updatedAt : null), outcome,
+    queuedAt: at(WAITING_STATES), runningAt: at(['running']), endedAt: ended?.at ?? (outcome ? row.updatedAt : null), outcome,
     partition: fit?.partition ?? null, numCores: fit?.numCores ?? null, usage: usageOf(row),
   };
 }
@@ -87,7 +85,7 @@ export function dashJobDetail(store: JobStore, id: string): DashJobDetail | unde
 
 // The remote error of a job that failed (not of one whose submission failed: it has no remote side).
 function errorOf(row: JobRow): DashJobDetail['error'] {
-  if (row.reason?.startsWith('submission failed')) return null;
+  if (row.outcome === 'submission-failed') return null;
   try {
     const e = readJobError(row.stageDir, row.reason);
     return { name: e.name, message: e.message, stack: e.stack ?? null };

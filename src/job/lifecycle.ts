@@ -216,7 +216,7 @@ export function startHashOf(systemName: string, opts: StartOptions): string {
 /** What of a job's settings that is not in its cache key (env vars, commands, output files, system/resources) differs from `job`. */
 export function differences(row: JobRow, job: PreparedJob, startHash: string): string[] {
   const out: string[] = [];
-  const d = row.details as { envVars?: unknown; preCmds?: unknown; postCmds?: unknown; outputFiles?: unknown; startHash?: string };
+  const d = row.details;
   if (row.envHash !== job.envHash) {
     if (canonicalHash(d.envVars ?? []) !== canonicalHash(job.envVars)) out.push('env_vars');
     if (canonicalHash(d.preCmds ?? []) !== canonicalHash(job.preCmds)) out.push('pre_cmds');

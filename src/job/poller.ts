@@ -1,6 +1,6 @@
 // Watches the jobs of one system: ONE poll command per interval for all jobs being waited on, one fetch for all
 // that finished, then the store is updated, held jobs are submitted as places free up, and finished waiters resolved.
-import { ENDED_STATES, LIVE_STATES, type JobRow, type JobState } from '../store/index.ts';
+import { ENDED_STATES, IN_QUEUE_STATES, LIVE_STATES, WAITING_STATES, type JobOutcome, type JobRow, type JobState } from '../store/index.ts';
 import type { JobServices } from './services.ts';
 import type { SystemSession } from '../system/session.ts';
 import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest, type PollWatch } from '../system/system-ops.ts';
@@ -207,7 +207,7 @@ export class Poller {
     for (const w of waiters) w.recheck.clear();
     // Jobs in the queue are watched, the running ones first (their end is what callers wait for).
     // Not those in their died-grace period: their exit marker is there already and would end every watch at once.
-    const watchable = toPoll.filter((r) => r.schedulerId !== null && ['submitted', 'queued', 'running'].includes(r.state) && !this.#gone.has(r.id));
+    const watchable = toPoll.filter((r) => r.schedulerId !== null && IN_QUEUE_STATES.includes(r.state) && !this.#gone.has(r.id));
     const watch = {
       jobs: [...watchable.filter((r) => r.state === 'running'), ...watchable.filter((r) => r.state !== 'running')]
         .slice(0, WATCH_MAX_JOBS).map((r) => ({ id: r.id, started: r.state === 'running' })),
@@ -287,13 +287,13 @@ export class Poller {
       this.#noteRunTime(row.id, to, now);
       const q = schedulerId ? outcome.queue.get(schedulerId) : undefined;
       if (schedulerId && q && q.state !== 'ended' && ENDED_STATES.includes(to)) this.#lingering.set(row.id, schedulerId);
-      if (decision.fetch) fetches.push({ id: row.id, outputGlobs: (row.details.outputFiles as string[]) ?? [], withLogs: decision.fetch === 'logs' });
+      if (decision.fetch) fetches.push({ id: row.id, outputGlobs: row.details.outputFiles ?? [], withLogs: decision.fetch === 'logs' });
       after.push(async () => {
         let final = to as JobState;
         let reason = decision.reason ?? null;
         if (to === 'succeeded') {
           try {
-            await copyOutputFiles(row.stageDir, (row.details.outputFiles as string[]) ?? [], row.outputDir);
+            await copyOutputFiles(row.stageDir, row.details.outputFiles ?? [], row.outputDir);
           } catch (err) {
             // Outputs refused as unsafe (outside the job dir, symlinks) fail the job, with what was refused.
             if (err instanceof JobFileError) [final, reason] = ['failed', err.message];
@@ -304,10 +304,15 @@ export class Poller {
         // Times from the job's own marker files (a driver that was down notices late): a job seen ended before it was
         // seen running gets its running event at its start time.
         const ended = ENDED_STATES.includes(final);
-        if (ended) reason = recordEndUsage(store, row, this.#session.system.scheduler, q, files?.exitCode, final, reason).reason;
-        if (ended && files?.startedAtS && ['submitted', 'queued'].includes(row.state)) store.transition(row.id, 'running', { at: files.startedAtS });
+        let outcome: JobOutcome | undefined;
+        if (ended) {
+          const end = recordEndUsage(store, row, this.#session.system.scheduler, q, files?.exitCode, final, reason);
+          reason = end.reason;
+          if (end.outOfMemory) outcome = 'out-of-memory';
+        }
+        if (ended && files?.startedAtS && WAITING_STATES.includes(row.state)) store.transition(row.id, 'running', { at: files.startedAtS });
         const at = (ended ? files?.exitedAtS : final === 'running' ? files?.startedAtS : null) ?? undefined;
-        store.transition(row.id, final, { reason, at });
+        store.transition(row.id, final, { reason, at, outcome });
       });
     }
     await fetchJobs(this.#session, fetches);

@@ -96,7 +96,7 @@ export class RemoteJob<T = unknown> {
     // A job that had succeeded before this wait (reattached by a rerun): its output files are copied back again, as
     // the poller did when it succeeded (the user may have moved or deleted them since).
     if (row.state === 'succeeded' || row.state === 'processed') {
-      await copyOutputFiles(done!.stageDir, (done!.details.outputFiles as string[] | undefined) ?? [], done!.outputDir);
+      await copyOutputFiles(done!.stageDir, done!.details.outputFiles ?? [], done!.outputDir);
     }
     return outcomeOf(done!) as T;
   }
@@ -142,7 +142,7 @@ export function outcomeOf(row: JobRow): unknown {
     case 'processed':
       return readResult(row.stageDir);
     case 'failed': {
-      if (row.reason?.startsWith('submission failed')) throw new JobDiedError(row.id, row.reason);
+      if (row.outcome === 'submission-failed') throw new JobDiedError(row.id, row.reason ?? 'submission failed');
       throw new JobFailedError(row.id, readJobError(row.stageDir, row.reason), readTail(row.stageDir, JobFiles.stdout), readTail(row.stageDir, JobFiles.stderr));
     }
     case 'died':

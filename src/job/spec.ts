@@ -43,6 +43,9 @@ export interface JobDefinition {
   bundle?: CodeBundle;
 }
 
+/** A job definition whose op is already located and bundled (autoparallelize bundles once for all its chunks). */
+export type BundledJobDefinition = Omit<JobDefinition, 'op' | 'bundle'> & { op?: undefined; bundle: CodeBundle };
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFunction = (...args: any[]) => unknown;
 /** The arguments an op takes: its parameters for a function, any list for `{ module, exportName }`. */
@@ -102,7 +105,7 @@ export interface PrepareOptions {
 }
 
 // Validate and prepare a job definition. Throws a named error (and writes nothing) if anything is wrong.
-export async function prepareJob(def: JobDefinition, opts: PrepareOptions = {}): Promise<PreparedJob> {
+export async function prepareJob(def: JobDefinition | BundledJobDefinition, opts: PrepareOptions = {}): Promise<PreparedJob> {
   const cwd = def.cwd ?? process.cwd();
   const args = def.args ?? [];
   if (!Array.isArray(args)) throw new JobOptionError('args', `expected an array of arguments, got ${typeof args}`);

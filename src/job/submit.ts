@@ -121,7 +121,7 @@ export async function adoptUnstaged(
   const stuck: Array<{ id: string; why: string }> = [];
   for (const r of rows) {
     if (r.state !== 'created' || leaseHeld(r.owner)) continue;
-    const codeFile = typeof r.details.codeFile === 'string' ? r.details.codeFile : null;
+    const codeFile = r.details.codeFile ?? null;
     if (r.details.secretEnvVars !== undefined) {
       stuck.push({ id: r.id, why: 'its secret env var values lived only in that process' });
       continue;
@@ -139,7 +139,7 @@ export async function adoptUnstaged(
   try {
     const runner = await bundleRunner();
     writeCodeFiles(session, [], runner);
-    const codeFiles = [...new Set(mine.map((r) => r.details.codeFile as string))].flatMap((f) => [f, `${f}.map`]);
+    const codeFiles = [...new Set(mine.flatMap((r) => r.details.codeFile ?? []))].flatMap((f) => [f, `${f}.map`]);
     ctx.logger.info(`system "${session.system.name}": staging ${mine.length} job(s) that another xpr process claimed but never staged`);
     await stageAndSubmit({ services: ctx, session, rows: mine, codeFiles: [...codeFiles, ...codeFileNames([], runner)], owner });
     return { adopted: mine.length, stuck };
@@ -193,7 +193,7 @@ async function submitStaged(o: SubmitStagedOptions): Promise<SubmitRound> {
   if (rows.length === 0) return { submitted: 0, held: held.length, taken };
   const outcomes = await submitMaybeArrays(
     session,
-    rows.map((r) => ({ id: r.id, jobDir: r.runDir, argv: r.details.submitArgv as string[] })),
+    rows.map((r) => ({ id: r.id, jobDir: r.runDir, argv: r.details.submitArgv ?? [] })),
     arrays,
     ctx.logger,
   );
@@ -208,7 +208,7 @@ async function submitStaged(o: SubmitStagedOptions): Promise<SubmitRound> {
     const message = o?.message ?? 'no answer';
     // A lost answer leaves the job staged: the next start replays its recorded scheduler id or submits it then.
     failures.push({ jobId: r.id, message: o?.lost ? `${message}; the job stays staged and is resumed by the next run` : message });
-    if (!o?.lost) ctx.store.transition(r.id, 'failed', { reason: `submission failed: ${message}`, force: true });
+    if (!o?.lost) ctx.store.transition(r.id, 'failed', { reason: `submission failed: ${message}`, outcome: 'submission-failed', force: true });
   }
   if (failures.length) throw new JobSubmitError(failures);
   return { submitted: rows.length, held: held.length, taken };

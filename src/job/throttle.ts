@@ -1,10 +1,6 @@
 // The per-system limit on jobs in the queue at once (`max_queued_jobs`): which staged jobs may be submitted now.
 // Counts come from the job store, so every driver process on the project shares one limit and a restart keeps it.
-import type { JobRow, JobStore } from '../store/index.ts';
-import type { JobState } from '../store/index.ts';
-
-/** States in which a job occupies a place in the queue. */
-const IN_QUEUE: readonly JobState[] = ['submitted', 'queued', 'running'];
+import { IN_QUEUE_STATES, type JobRow, type JobStore } from '../store/index.ts';
 
 /** A job the queue has not seen yet: staged, no scheduler id. Held back by the limit, or waiting for a submit. */
 export function isHeld(row: Pick<JobRow, 'state' | 'schedulerId'>): boolean {
@@ -14,13 +10,13 @@ export function isHeld(row: Pick<JobRow, 'state' | 'schedulerId'>): boolean {
 // Jobs of `system` in the queue or being submitted right now (staged, with a live submission lease), by any process.
 // `exceptOwner`'s leases are left out.
 export function jobsTakingPlaces(store: JobStore, system: string, isStale: (owner: string) => boolean, exceptOwner?: string): number {
-  const rows = store.list({ system, states: [...IN_QUEUE, 'staged'] });
+  const rows = store.list({ system, states: [...IN_QUEUE_STATES, 'staged'] });
   return rows.filter((r) => r.state !== 'staged' || (r.owner !== null && r.owner !== exceptOwner && !isStale(r.owner))).length;
 }
 
 // The jobs of `system` the store has in the queue (submitted, queued or running), oldest first.
 export function jobsInQueue(store: JobStore, system: string): JobRow[] {
-  return store.list({ system, states: IN_QUEUE });
+  return store.list({ system, states: IN_QUEUE_STATES });
 }
 
 export interface Admission {

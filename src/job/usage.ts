@@ -2,6 +2,7 @@
 // what the queue's accounting says (runner/usage.ts, scheduler/accounting.ts), merged; the "killed for memory" rule.
 import type { RunnerUsage } from '../runner/usage.ts';
 import type { QueueUsage } from '../scheduler/accounting.ts';
+import type { JobDetails } from '../store/index.ts';
 
 /** A job's resource usage as stored in the job row (`details.usage`) and printed by `xpr show`/`ls -l`/`--json`. */
 export interface JobUsage {
@@ -111,7 +112,7 @@ export function formatBytes(bytes: number | null | undefined): string {
 }
 
 // The usage stored in a row's details, or null (older rows, live jobs).
-export function usageOf(details: Record<string, unknown>): JobUsage | null {
+export function usageOf(details: JobDetails): JobUsage | null {
   const u = details.usage;
   return u && typeof u === 'object' ? (u as JobUsage) : null;
 }

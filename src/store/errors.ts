@@ -45,3 +45,11 @@ export function storeFailure(path: string, err: unknown, busyTimeoutMs: number):
   }
   return err;
 }
+
+/** A stored record (a job's details, a call's record) that is not the JSON this xpr wrote: names the row and the file. */
+export class StoredDataError extends StoreError {
+  override name = 'StoredDataError';
+  constructor(message: string, dbPath: string, readonly rowId: string, options?: ErrorOptions) {
+    super(message, dbPath, options);
+  }
+}

@@ -71,4 +71,23 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX item_claims_owner ON item_claims (owner);`,
   // 5: jobs by creation time, so `xpr ls` reads the newest 200 of 10^5 jobs without sorting them all
   `CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at);`,
+  // 6: how each job ended, as a typed value (states.ts JobOutcome) instead of a prefix of its reason text. Rows from
+  //    before: the last outcome state in their events, refined by their reason (how xpr worded those causes), else
+  //    (no such event) the reason alone as xpr read it before (processed: died if it said so, else succeeded)
+  `ALTER TABLE jobs ADD COLUMN outcome TEXT;
+   UPDATE jobs SET outcome = (
+     WITH ended AS (
+       SELECT COALESCE(
+         CASE WHEN jobs.state IN ('succeeded', 'failed', 'died', 'cancelled') THEN jobs.state END,
+         (SELECT e.to_state FROM events e WHERE e.job_id = jobs.id AND e.to_state IN ('succeeded', 'failed', 'died', 'cancelled')
+          ORDER BY e.seq DESC LIMIT 1),
+         CASE WHEN jobs.reason GLOB 'died*' THEN 'died' WHEN jobs.state = 'processed' THEN 'succeeded' END
+       ) AS s
+     )
+     SELECT CASE
+       WHEN s = 'failed' AND jobs.reason GLOB 'submission failed*' THEN 'submission-failed'
+       WHEN s = 'died' AND (jobs.reason GLOB 'OUT_OF_MEMORY*' OR jobs.reason GLOB 'died: OUT_OF_MEMORY*') THEN 'out-of-memory'
+       ELSE s
+     END FROM ended
+   );`,
 ];

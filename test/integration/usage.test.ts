@@ -83,8 +83,9 @@ test('slurm_ssh: a job over its memory limit dies OUT_OF_MEMORY; resubmit_killed
     const rows = ctx.store.list().sort((a, b) => a.createdAt - b.createdAt);
     t.is(rows.length, 2);
     t.regex(rows[0]!.reason ?? '', /^died: OUT_OF_MEMORY: killed by signal 9/);
-    t.is((rows[0]!.details.fit as { memPerNodeKb: number }).memPerNodeKb, 150 * 1024);
-    t.is((rows[1]!.details.fit as { memPerNodeKb: number }).memPerNodeKb, 225 * 1024);
+    t.deepEqual(rows.map((r) => [r.state, r.outcome]), [['processed', 'out-of-memory'], ['processed', 'succeeded']]);
+    t.is(rows[0]!.details.fit?.memPerNodeKb, 150 * 1024);
+    t.is(rows[1]!.details.fit?.memPerNodeKb, 225 * 1024);
     t.is(usageOf(rows[1]!.details)?.req_mem_bytes ?? 225 * MIB, 225 * MIB);
     t.log(JSON.stringify(rows.map((r) => ({ reason: r.reason, usage: usageOf(r.details) }))));
   } finally {
@@ -102,6 +103,7 @@ test('sge_ssh: h_vmem is an address-space limit: Node fails to allocate inside t
       headerExtra: ['#$ -l h_vmem=500M'], checkIntervalS: 1, context: ctx,
     }), { instanceOf: JobDiedError });
     t.regex(err.message, /OUT_OF_MEMORY: Node.js could not allocate memory/);
+    t.deepEqual(ctx.store.list().map((r) => [r.state, r.outcome]), [['died', 'out-of-memory']]);
   } finally {
     await ctx.close();
   }

@@ -3,12 +3,13 @@
 import test from 'ava';
 import { countJobs, noJobs, ProgressEmitter, type AutoparaProgressEvent } from '../../../src/autopara/progress-events.ts';
 
-test('jobs per state: processed jobs count as succeeded, or died when their reason says so', (t) => {
+test('jobs per state: processed jobs count under the state of their outcome (died also when killed for memory)', (t) => {
   const counts = countJobs([
-    { state: 'queued', reason: null }, { state: 'running', reason: null }, { state: 'processed', reason: null },
-    { state: 'processed', reason: 'died: TIMEOUT' }, { state: 'failed', reason: 'exit 1' }, { state: 'succeeded', reason: null },
+    { state: 'queued', outcome: null }, { state: 'running', outcome: null }, { state: 'processed', outcome: 'succeeded' },
+    { state: 'processed', outcome: 'died' }, { state: 'processed', outcome: 'out-of-memory' }, { state: 'failed', outcome: 'failed' },
+    { state: 'succeeded', outcome: 'succeeded' }, { state: 'processed', outcome: null },
   ]);
-  t.like(counts, { queued: 1, running: 1, succeeded: 2, died: 1, failed: 1, processed: 0 });
+  t.like(counts, { queued: 1, running: 1, succeeded: 3, died: 2, failed: 1, processed: 0 });
   t.is(Object.values(noJobs()).reduce((a, b) => a + b, 0), 0);
 });
 
