@@ -55,7 +55,7 @@ export const SGE_ARRAYS: ArraySupport = {
   firstTask: SGE_FIRST_TASK,
   submitArgv: (scriptName, n, name) => ['qsub', '-terse', '-N', name, '-t', `${SGE_FIRST_TASK}-${SGE_FIRST_TASK + n - 1}`, scriptName],
   taskId: (arrayId, task) => `${arrayId}.${task}`,
-  taskIdShell: '${xpr_a}.${xpr_k}',
+  taskIdForm: 'join:.',
   arrayIdPattern: '^[0-9]+',
 };
 

@@ -1,0 +1,64 @@
+// The shell xpr runs lives in .sh files under src/ (src/system/shell/, src/scheduler/local-queue.sh), where shellcheck
+// sees it: every one passes `shellcheck -s bash` with no finding at all, opens with a two-line comment saying what it
+// owns, and spells no job-dir or base-dir file name (those come from runner/contract.ts as $XPR_* variables; see
+// also test/unit/runner/file-names.test.ts).
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArrayFiles, BaseFiles, JobFiles } from '../../../src/runner/contract.ts';
+import { shellNames, shellNamesBlock } from '../../../src/system/shell-files.ts';
+
+const SRC = fileURLToPath(new URL('../../../src', import.meta.url));
+const SH_FILES = (readdirSync(SRC, { recursive: true, encoding: 'utf8' })).filter((rel) => rel.endsWith('.sh')).sort();
+
+test('the .sh files are found (src/system/shell/ and the local queue)', (t) => {
+  t.true(SH_FILES.includes('scheduler/local-queue.sh'));
+  for (const name of ['lib', 'submit', 'array', 'poll', 'fetch', 'remove', 'run-stdin', 'stage', 'base-dir']) t.true(SH_FILES.includes(`system/shell/${name}.sh`), name);
+});
+
+test('shellcheck -s bash finds nothing in any .sh file under src/', (t) => {
+  const version = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    t.fail(`shellcheck is not installed (${version.error?.message ?? `exit ${version.status}`}): apt-get install shellcheck ` +
+      '(test/run-all.sh installs it when it is missing)');
+    return;
+  }
+  // Every severity counts (style too); -x follows nothing: each file stands alone, as it is checked here.
+  const res = spawnSync('shellcheck', ['-s', 'bash', '-S', 'style', ...SH_FILES], { cwd: SRC, encoding: 'utf8' });
+  t.is(res.stdout + res.stderr, '', 'shellcheck findings');
+  t.is(res.status, 0);
+});
+
+test('every .sh file opens (after an optional #!) with a two-line comment saying what it owns', (t) => {
+  for (const rel of SH_FILES) {
+    const lines = readFileSync(join(SRC, rel), 'utf8').split('\n');
+    const head = lines[0]!.startsWith('#!') ? lines.slice(1, 3) : lines.slice(0, 2);
+    t.true(head.length === 2 && head.every((l) => /^# \S/.test(l) && !/^# shellcheck /.test(l)), `${rel}: ${JSON.stringify(head)}`);
+  }
+});
+
+// Contract names distinctive enough to search for (`jobs`, the array dir's job list, is a common word; the .sh files
+// reach it as $XPR_ARRAY_JOBS like every other name, which the next test checks).
+const DISTINCT = [...Object.values(JobFiles), ...Object.values(BaseFiles), ...Object.values(ArrayFiles)].filter((n) => /[._-]/.test(n));
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const spelled = (code: string): string[] =>
+  [...new Set(DISTINCT.filter((n) => new RegExp(`(?<![A-Za-z0-9_.-])${escape(n)}(?![A-Za-z0-9_-])`).test(code)))];
+
+test('no .sh file spells a file name of runner/contract.ts; every $XPR_JOB_/BASE_/ARRAY_ variable it reads is in the generated names block', (t) => {
+  t.true(DISTINCT.length >= 20);
+  const names = shellNames();
+  for (const rel of SH_FILES) {
+    const code = readFileSync(join(SRC, rel), 'utf8').split('\n').map((l) => l.replace(/(^|\s)#.*$/, '')).join('\n');
+    t.deepEqual(spelled(code), [], `${rel} spells contract names`);
+    const used = [...code.matchAll(/\$\{?(XPR_(?:JOB|BASE|ARRAY)_[A-Z0-9_]*)/g)].map((m) => m[1]!);
+    t.deepEqual(used.filter((v) => !names.has(v)), [], `${rel} reads names the block does not set`);
+  }
+  // the block sets each name of the contract once, to its value
+  t.is(names.size, Object.keys(JobFiles).length + Object.keys(BaseFiles).length + Object.keys(ArrayFiles).length);
+  t.is(names.get('XPR_JOB_SCHEDULER_ID'), JobFiles.schedulerId);
+  t.is(names.get('XPR_ARRAY_SUBMIT_ERR'), ArrayFiles.submitErr);
+  const set = spawnSync('bash', ['-c', `${shellNamesBlock().join('\n')}\nprintf '%s\\n' "$XPR_JOB_SUBMITTING" "$XPR_BASE_ARRAYS" "$XPR_JOB_SCHED_STDOUT"`], { encoding: 'utf8' });
+  t.is(set.stdout, `${JobFiles.submitting}\n${BaseFiles.arrays}\n${JobFiles.schedStdout}\n`);
+});
