@@ -8,9 +8,9 @@ import { quote, quoteArgv } from '../transport/quote.ts';
 import { ArrayFiles, BaseFiles, JobFiles } from '../runner/contract.ts';
 
 /** The function files sent on stdin ahead of a generated program (src/system/shell/<name>.sh). */
-export type ShellLibrary = 'lib' | 'submit' | 'array' | 'poll' | 'fetch' | 'remove';
+export type ShellLibrary = 'lib' | 'submit' | 'array' | 'poll' | 'fetch' | 'remove' | 'secret-env';
 /** The one-line scripts run as `bash -c` (src/system/shell/<name>.sh; their comment lines are dropped). */
-export type ShellOneLiner = 'run-stdin' | 'stage' | 'base-dir';
+export type ShellOneLiner = 'run-stdin' | 'stdin-program' | 'stage' | 'base-dir';
 
 const texts = new Map<string, string>();
 

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArrayFiles, BaseFiles, JobFiles } from '../../../src/runner/contract.ts';
 import { shellNames, shellNamesBlock } from '../../../src/system/shell-files.ts';
+import type { SystemSession } from '../../../src/system/session.ts';
 
 const SRC = fileURLToPath(new URL('../../../src', import.meta.url));
 const SH_FILES = (readdirSync(SRC, { recursive: true, encoding: 'utf8' })).filter((rel) => rel.endsWith('.sh')).sort();
 
 test('the .sh files are found (src/system/shell/ and the local queue)', (t) => {
   t.true(SH_FILES.includes('scheduler/local-queue.sh'));
-  for (const name of ['lib', 'submit', 'array', 'poll', 'fetch', 'remove', 'run-stdin', 'stage', 'base-dir']) t.true(SH_FILES.includes(`system/shell/${name}.sh`), name);
+  for (const name of ['lib', 'submit', 'array', 'poll', 'fetch', 'remove', 'secret-env', 'run-stdin', 'stdin-program', 'stage', 'base-dir']) t.true(SH_FILES.includes(`system/shell/${name}.sh`), name);
 });
 
 test('shellcheck -s bash finds nothing in any .sh file under src/', (t) => {
@@ -61,4 +62,44 @@ test('no .sh file spells a file name of runner/contract.ts; every $XPR_JOB_/BASE
   t.is(names.get('XPR_ARRAY_SUBMIT_ERR'), ArrayFiles.submitErr);
   const set = spawnSync('bash', ['-c', `${shellNamesBlock().join('\n')}\nprintf '%s\\n' "$XPR_JOB_SUBMITTING" "$XPR_BASE_ARRAYS" "$XPR_JOB_SCHED_STDOUT"`], { encoding: 'utf8' });
   t.is(set.stdout, `${JobFiles.submitting}\n${BaseFiles.arrays}\n${JobFiles.schedStdout}\n`);
+});
+
+// The job scripts are rendered per job (the scheduler's header, then job-script.ts's body; an array's script runs its
+// task's own job script): shellcheck sees them as the queue gets them. User shell lines (commands, pre/post_cmds) are
+// plain here, so what is checked is xpr's own part.
+test('the job scripts xpr renders (each scheduler, with env vars, secret env, pre/post commands; an array\'s script) pass shellcheck', async (t) => {
+  const { renderJobScript } = await import('../../../src/system/job-script.ts');
+  const { planArrays, renderArrayScript } = await import('../../../src/system/array.ts');
+  const { SlurmScheduler } = await import('../../../src/scheduler/slurm.ts');
+  const { SgeScheduler } = await import('../../../src/scheduler/sge.ts');
+  const { PbsScheduler } = await import('../../../src/scheduler/pbs.ts');
+  const { LocalScheduler } = await import('../../../src/scheduler/local.ts');
+  const { fit, system } = await import('../scheduler/_helpers.ts');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'xpr-shellcheck-'));
+  const files: string[] = [];
+  const backends = [new SlurmScheduler(), new SgeScheduler(), new PbsScheduler(), new LocalScheduler({ queueDir: '/q', queueScriptPath: '/q.sh', totalSlots: 1 })];
+  for (const scheduler of backends) {
+    const session = { system: system({ scheduler: scheduler.kind, commands: ['module load nodejs'] }), scheduler, base: '/home/u/run xpr/p1' } as unknown as SystemSession;
+    const f = fit({ numNodes: 1, numCores: 4, numCoresPerNode: 16 });
+    const { text } = renderJobScript(session, 'relax_Ab3dE5fG7hJ9_x2Yz', {
+      fit: f, headerExtra: [], envHeaderExtra: [], runnerFileName: 'runner-0123.mjs',
+      envVars: [{ name: 'A', value: 'x $y', form: 'literal' }, { name: 'B', value: '"$HOME/q"', form: 'word' }],
+      secretEnvNames: ['TOKEN'], preCmds: ['echo pre'], postCmds: ['echo post'],
+    });
+    files.push(join(dir, `${scheduler.kind}.job.sh`));
+    writeFileSync(files.at(-1)!, text);
+    if (scheduler.kind === 'local') continue;
+    const jobs = ['a_chunk_0_Ab3dE5fG7hJ9_x2Yz', 'a_chunk_1_Ab3dE5fG7hJ9_x2Yz'].map((id) => ({ id, jobDir: `${session.base}/${id}`, argv: ['true'] }));
+    const { parts } = planArrays(session, jobs, 10);
+    files.push(join(dir, `${scheduler.kind}.array.sh`));
+    writeFileSync(files.at(-1)!, renderArrayScript(session, parts[0]!, { asked: true, fit: f, headerExtra: [], envHeaderExtra: [], fresh: new Set() }));
+  }
+  // Two findings are the design: SC1091, the secret env file is sourced though it is not there to follow (written at
+  // submission); SC2016, a literal env value is single-quoted so that a `$` in it stays a `$`.
+  const res = spawnSync('shellcheck', ['-s', 'bash', '-S', 'style', '-e', 'SC1091,SC2016', ...files], { encoding: 'utf8' });
+  if (res.error) return t.fail(`shellcheck could not run (${res.error.message}): apt-get install shellcheck`);
+  t.is(res.stdout + res.stderr, '', 'shellcheck findings');
+  t.is(res.status, 0);
 });
