@@ -1,4 +1,4 @@
-// The shell xpr runs lives in .sh files under src/ (src/system/shell/, src/scheduler/local-queue.sh), where shellcheck
+// The shell xpr runs lives in .sh files under src/ (src/system/shell/, src/scheduler/shell/, src/scheduler/local-queue.sh), where shellcheck
 // sees it: every one passes `shellcheck -s bash` with no finding at all, opens with a two-line comment saying what it
 // owns, and spells no job-dir or base-dir file name (those come from runner/contract.ts as $XPR_* variables; see
 // also test/unit/runner/file-names.test.ts).
@@ -14,8 +14,9 @@ import type { SystemSession } from '../../../src/system/session.ts';
 const SRC = fileURLToPath(new URL('../../../src', import.meta.url));
 const SH_FILES = (readdirSync(SRC, { recursive: true, encoding: 'utf8' })).filter((rel) => rel.endsWith('.sh')).sort();
 
-test('the .sh files are found (src/system/shell/ and the local queue)', (t) => {
+test('the .sh files are found (src/system/shell/, src/scheduler/shell/ and the local queue)', (t) => {
   t.true(SH_FILES.includes('scheduler/local-queue.sh'));
+  for (const name of ['exit-marker', 'exit-marker-stdout', 'local-find', 'sge-qacct']) t.true(SH_FILES.includes(`scheduler/shell/${name}.sh`), name);
   for (const name of ['lib', 'submit', 'array', 'poll', 'fetch', 'remove', 'secret-env', 'run-stdin', 'stdin-program', 'stage', 'base-dir']) t.true(SH_FILES.includes(`system/shell/${name}.sh`), name);
 });
 
@@ -30,6 +31,21 @@ test('shellcheck -s bash finds nothing in any .sh file under src/', (t) => {
   const res = spawnSync('shellcheck', ['-s', 'bash', '-S', 'style', ...SH_FILES], { cwd: SRC, encoding: 'utf8' });
   t.is(res.stdout + res.stderr, '', 'shellcheck findings');
   t.is(res.status, 0);
+  // The programs the schedulers run with `sh -c` are checked as POSIX sh too.
+  const sh = SH_FILES.filter((rel) => /^# shellcheck shell=sh$/m.test(readFileSync(join(SRC, rel), 'utf8')));
+  t.true(sh.length >= 4, sh.join(', '));
+  const posix = spawnSync('shellcheck', ['-S', 'style', ...sh], { cwd: SRC, encoding: 'utf8' });
+  t.is(posix.stdout + posix.stderr, '', 'shellcheck findings (sh)');
+  t.is(posix.status, 0);
+});
+
+test('the exit-code wrapper (scheduler/shell/exit-marker*.sh) prints the marker splitExitMarker reads', async (t) => {
+  const { splitExitMarker, withExitMarker } = await import('../../../src/scheduler/common.ts');
+  for (const keepStderr of [false, true]) {
+    const [cmd, ...args] = withExitMarker(['sh', '-c', 'echo out; echo err >&2; exit 3'], { keepStderr });
+    const res = spawnSync(cmd!, args, { encoding: 'utf8' });
+    t.deepEqual(splitExitMarker(res.stdout), { text: keepStderr ? 'out\n' : 'out\nerr\n', rc: 3 });
+  }
 });
 
 test('every .sh file opens (after an optional #!) with a two-line comment saying what it owns', (t) => {
