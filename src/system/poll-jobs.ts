@@ -39,8 +39,8 @@ export interface PollOutcome {
 }
 
 /**
- * Before a poll, wait on the system (up to `maxMs`) until one of these jobs starts or ends: its started marker (if
- * not known `started`) or its exit marker appears (JobFiles.started, JobFiles.exit); if one is there already, the poll goes ahead at once. Only file
+ * Before a poll, wait on the system (up to `maxMs`) until one of these jobs starts or ends: its JobFiles.started (if
+ * not known `started`) or JobFiles.exit marker appears; if one is there already, the poll goes ahead at once. Only file
  * tests run meanwhile (4 a second per marker); the queue is asked once, after. `signal` ends the wait early (the
  * command is killed; a dot printed per round makes it die on a closed pipe too).
  */
