@@ -1,13 +1,15 @@
 // Build step of `npm run build` (not part of the CLI), after tsc: copies the non-TypeScript files xpr reads by path
 // at run time next to the compiled JS, and points the .d.ts files' relative imports at .js (tsc rewrites JS only).
-// Keep ASSETS in step with every `new URL('./<file>', import.meta.url)` of a non-.ts file in src/ and cli/.
+// Keep ASSETS in step with every `new URL('./<file>', import.meta.url)` of a non-.ts file in src/ and cli/; every .sh
+// file under src/ (the shell xpr runs on a system: src/scheduler/local-queue.sh, src/system/shell/) is copied too.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = join(root, 'dist');
-const ASSETS = ['src/scheduler/local-queue.sh', 'src/dashboard/page/index.html', 'src/dashboard/page/app.js', 'src/dashboard/page/style.css'];
+const SHELL = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((rel) => rel.endsWith('.sh')).map((rel) => join('src', rel));
+const ASSETS = [...SHELL, 'src/dashboard/page/index.html', 'src/dashboard/page/app.js', 'src/dashboard/page/style.css'];
 
 for (const rel of ASSETS) {
   const to = join(dist, rel);

@@ -19,6 +19,7 @@ import { JobOptionError, JobSubmitError } from './errors.ts';
 import { renderJobScript, parseEnvHeaderExtra, checkHeaderLines } from '../system/job-script.ts';
 import { quote } from '../transport/quote.ts';
 import { SystemCommandError } from '../system/session.ts';
+import { shellCall, shellOneLiner, shellProgram } from '../system/shell-files.ts';
 import type { EnvVar } from '../system/job-script.ts';
 import { stageAndSubmit, writeCodeFiles, codeFileNames } from './submit.ts';
 
@@ -236,10 +237,10 @@ async function sendSecretEnv(session: SystemSession, rows: readonly JobRow[], jo
     const vars: readonly EnvVar[] = jobs.find((j) => j.cacheKey === r.cacheKey)?.secretEnv ?? [];
     if (vars.length === 0) return [];
     const text = vars.map((e) => `export ${e.name}=${quote(e.value)}\n`).join('');
-    return [`mkdir -p ${quote(r.runDir)}`, `printf '%s' ${quote(text)} > ${quote(`${r.runDir}/${JobFiles.secretEnv}`)}`];
+    return [`${shellCall('xpr_write_secret_env', r.runDir, text)} || exit 1`];
   });
   if (lines.length === 0) return;
-  const res = await session.transport.exec(['bash', '-c', 'umask 077 && exec bash -s'], { stdin: ['set -e', ...lines, ''].join('\n'), idempotent: true });
+  const res = await session.transport.exec(['bash', '-c', shellOneLiner('stdin-program')], { stdin: shellProgram(['secret-env'], lines), idempotent: true });
   if (res.code !== 0) throw new SystemCommandError(session, 'send secret env vars', res);
 }
 

@@ -2,18 +2,16 @@
 // line splitting, signal names, scheduler id checks, and the scheduler environment a nested submit should drop.
 import type { SchedulerKind } from '../config/types.ts';
 import { SchedulerArgumentError } from './errors.ts';
+import { schedulerShell } from './shell-scripts.ts';
 
-/** Printed on its own line after a wrapped query: `xpr-rc=<exit code>`. */
+/** Printed on its own line after a wrapped query: `xpr-rc=<exit code>` (by shell/exit-marker*.sh, which spell it). */
 export const EXIT_MARKER = 'xpr-rc=';
 
-// A constant script: run "$@" with stderr folded into stdout, then print the exit code on a line of its own.
-const MARKER_SCRIPT = `"$@" 2>&1; printf '\\n${EXIT_MARKER}%s\\n' "$?"`;
-// Same, but leaves stderr alone (for JSON output that stderr lines would corrupt).
-const MARKER_SCRIPT_STDOUT = `"$@"; printf '\\n${EXIT_MARKER}%s\\n' "$?"`;
-
-// Wrap argv so its output ends with its exit code; lets a parser tell "listed nothing" from "could not ask".
+// Wrap argv so its output ends with its exit code (shell/exit-marker.sh: stderr folded into stdout; with keepStderr
+// shell/exit-marker-stdout.sh, for JSON output that stderr lines would corrupt); lets a parser tell "listed nothing"
+// from "could not ask".
 export function withExitMarker(argv: readonly string[], opts: { keepStderr?: boolean } = {}): string[] {
-  return ['sh', '-c', opts.keepStderr ? MARKER_SCRIPT_STDOUT : MARKER_SCRIPT, 'sh', ...argv];
+  return ['sh', '-c', schedulerShell(opts.keepStderr ? 'exit-marker-stdout' : 'exit-marker'), 'sh', ...argv];
 }
 
 /** Output of a wrapped command: the text before the marker and the exit code (null: no marker, the command never ran). */

@@ -1,5 +1,6 @@
 #!/bin/bash
-# xpr local queue. Usage:
+# The `local` scheduler's queue (src/scheduler/local.ts, staged as _code/local-queue-<hash>.sh): detached jobs on
+# one machine, their records under the queue dir, cores as flock'd slot files. Usage:
 #   submit <queue dir> <job dir> <script> <cores> <max time s|0> <total slots> <stdout> <stderr>  -> prints the id
 #   status <queue dir> <id>...      -> one line per known id: id|STATE|exit code|reason
 #   cancel <queue dir> <id>...

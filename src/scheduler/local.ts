@@ -4,6 +4,7 @@ import type { Scheduler, SchedulerCommands, JobScriptSpec, QueueStatus, FoundByN
 import { splitExitMarker, withExitMarker } from './common.ts';
 import { checkJobName, foundIds, notAnswered } from './find-by-name.ts';
 import { SchedulerOutputError } from './errors.ts';
+import { schedulerShell } from './shell-scripts.ts';
 
 export interface LocalSchedulerOptions {
   /** Where the queue keeps its records and slot locks (on the target machine). */
@@ -72,7 +73,7 @@ export class LocalScheduler implements Scheduler {
   /** Queue records whose job dir is named `name` (the job dir is `<base>/<xpr job id>`). */
   findByNameArgvs(name: string): string[][] {
     checkJobName(name);
-    return [withExitMarker(['sh', '-c', LOCAL_FIND_SCRIPT, 'sh', this.#opts.queueDir, name])];
+    return [withExitMarker(['sh', '-c', schedulerShell('local-find'), 'sh', this.#opts.queueDir, name])];
   }
 
   parseFindByName(outputs: readonly string[], _name: string): FoundByName {
@@ -81,14 +82,6 @@ export class LocalScheduler implements Scheduler {
     return { ids: foundIds(out.text.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l))), answered: true };
   }
 }
-
-/**
- * Prints the record number of every queue record, published or still a draft (a submit its runner has not published
- * yet), whose job dir ends in /$2 ($1: the queue dir). Drafts are listed first: one published meanwhile is then
- * among the records listed after (a number found twice is one job).
- */
-const LOCAL_FIND_SCRIPT = 'f() { for d in "$@"; do [ -r "$d/jobdir" ] || continue; j=$(cat "$d/jobdir"); [ "${j##*/}" = "$N" ] && basename "$d"; done; }; '
-  + 'N=$2; f "$1"/drafts/*/; f "$1"/jobs/*/; exit 0';
 
 function mapLocalState(raw: string): QueueStatus['state'] {
   switch (raw) {

@@ -56,7 +56,7 @@ export const PBS_ARRAYS: ArraySupport = {
   firstTask: PBS_FIRST_TASK,
   submitArgv: (scriptName, n, name) => ['qsub', '-N', name, '-J', `${PBS_FIRST_TASK}-${PBS_FIRST_TASK + n - 1}`, '-r', 'y', scriptName],
   taskId: (arrayId, task) => arrayId.replace('[]', `[${task}]`),
-  taskIdShell: '${xpr_a/\\[\\]/[$xpr_k]}',
+  taskIdForm: 'brackets',
   arrayIdPattern: '^[0-9]+\\[\\][^[:space:]]*',
 };
 

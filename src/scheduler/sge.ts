@@ -7,19 +7,8 @@ import {
   checkOutputFileName, checkSchedulerIds, describeSignal, expandTaskList, outputLines, splitExitMarker, withExitMarker,
 } from './common.ts';
 import { SchedulerOutputError } from './errors.ts';
+import { schedulerShell } from './shell-scripts.ts';
 import { parseQacctBytes, parseQacctSeconds, type QueueUsage } from './accounting.ts';
-
-/**
- * Runs qacct only for the given job numbers that plain `qstat` does not list (finished ones): qacct reads the
- * whole accounting file, so asking it about live jobs would cost much and say nothing. A constant script; the
- * ids arrive as positional arguments. If qstat itself fails it prints nothing (qstat -xml reports the failure).
- */
-const QACCT_SCRIPT = [
-  'out=$(qstat 2>/dev/null) || exit 0',
-  `listed=" $(printf '%s\\n' "$out" | awk 'NR>2 {printf "%s ", $1}')"`,
-  'for i in "$@"; do j=${i%%.*}; case "$listed" in *" $j "*) ;; *) qacct -j "$j" 2>/dev/null ;; esac; done',
-  'exit 0',
-].join('\n');
 
 // Which of xpr's states an SGE state code (qstat's `state` column, e.g. `qw`, `hqw`, `Eqw`, `r`, `dr`) is.
 export function sgeQueueState(code: string): QueueState {
@@ -55,7 +44,7 @@ export const SGE_ARRAYS: ArraySupport = {
   firstTask: SGE_FIRST_TASK,
   submitArgv: (scriptName, n, name) => ['qsub', '-terse', '-N', name, '-t', `${SGE_FIRST_TASK}-${SGE_FIRST_TASK + n - 1}`, scriptName],
   taskId: (arrayId, task) => `${arrayId}.${task}`,
-  taskIdShell: '${xpr_a}.${xpr_k}',
+  taskIdForm: 'join:.',
   arrayIdPattern: '^[0-9]+',
 };
 
@@ -109,7 +98,7 @@ export class SgeScheduler implements Scheduler {
     if (schedulerIds.length === 0) return [];
     checkSchedulerIds(schedulerIds, 'schedulerIds');
     const numbers = [...new Set(schedulerIds.map((id) => id.split('.')[0]!))]; // array tasks `123.4`: qacct -j 123 once
-    return [withExitMarker(['qstat', '-xml']), ['sh', '-c', QACCT_SCRIPT, 'sh', ...numbers]];
+    return [withExitMarker(['qstat', '-xml']), ['sh', '-c', schedulerShell('sge-qacct'), 'sh', ...numbers]];
   }
 
   parseStatus(outputs: readonly string[], schedulerIds: readonly string[]): Map<string, QueueStatus> {

@@ -51,7 +51,7 @@ export const SLURM_ARRAYS: ArraySupport = {
   submitArgv: (scriptName, n, name) =>
     ['sbatch', '--parsable', `--job-name=${name}`, `--array=${SLURM_FIRST_TASK}-${SLURM_FIRST_TASK + n - 1}`, scriptName],
   taskId: (arrayId, task) => `${arrayId}_${task}`,
-  taskIdShell: '${xpr_a}_${xpr_k}',
+  taskIdForm: 'join:_',
   arrayIdPattern: '^[0-9]+',
 };
 

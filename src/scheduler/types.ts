@@ -89,8 +89,8 @@ export interface SchedulerCommands {
 }
 
 /**
- * A queue's job arrays (Slurm --array, SGE -t, PBS -J). Tasks are numbered from `firstTask`; the shell fragments run in
- * xpr's array submit script, where `$xpr_a` holds the array id and `$xpr_k` a task index.
+ * A queue's job arrays (Slurm --array, SGE -t, PBS -J). Tasks are numbered from `firstTask`; `taskIdForm` and
+ * `arrayIdPattern` are data for xpr's array submit script (src/system/shell/array.sh).
  */
 export interface ArraySupport {
   /** Tasks per array when the system sets no `max_array_size`: the queue's own default limit. */
@@ -103,8 +103,9 @@ export interface ArraySupport {
   submitArgv(scriptName: string, n: number, name: string): string[];
   /** The queue id of task `task` of array `arrayId` (as parseSubmitOutput gave it), in the form the queue's commands take. */
   taskId(arrayId: string, task: number): string;
-  /** The same as shell text, from the array id in `$xpr_a` and the task index in `$xpr_k`. */
-  readonly taskIdShell: string;
+  /** The same rule for the array submit script (xpr_task_id of src/system/shell/array.sh): `join:<sep>` appends
+   *  `<sep><task>` to the array id, `brackets` puts the task into the array id's `[]`. */
+  readonly taskIdForm: 'brackets' | `join:${string}`;
   /** Extended regexp matching the array id at the start of a line of the submit command's output. */
   readonly arrayIdPattern: string;
 }

@@ -5,7 +5,8 @@ import type { SystemConfig } from '../config/types.ts';
 import type { NodeFit } from '../resources/types.ts';
 import { hashToId } from '../codec/index.ts';
 import { ArrayFiles, BaseFiles, JobFiles } from '../runner/contract.ts';
-import { quote, quoteArgv } from '../transport/quote.ts';
+import { shellCall, shellProgram } from './shell-files.ts';
+import { quote } from '../transport/quote.ts';
 import { arraySupport, type ArrayKind } from '../scheduler/kinds.ts';
 import type { SystemSession } from './session.ts';
 import { envPreamble, preSubmit, runScript, submitJobs, type SubmitOutcome, type SubmitRequest } from './system-ops.ts';
@@ -105,11 +106,6 @@ export function taskSchedulerId(kind: ArrayKind, arrayId: string, task: number):
   return arraySupport(kind).taskId(arrayId, task);
 }
 
-// Shell that pulls the array id out of the submit output in $xpr_out into $xpr_a.
-function arrayIdShell(kind: ArrayKind): string {
-  return `xpr_a=$(printf '%s\\n' "$xpr_out" | grep -Eo ${quote(arraySupport(kind).arrayIdPattern)} | tail -n 1)`;
-}
-
 /** `refused`: the queue would not take an array (say, arrays are disabled or too large); the jobs can go one by one. */
 export type ArrayOutcome =
   | { ok: true; arrayId: string; taskIds: string[] }
@@ -129,44 +125,23 @@ export async function submitArrays(session: SystemSession, parts: readonly Array
   const out = new Map<string, ArrayOutcome>();
   if (parts.length === 0) return out;
   const kind = session.system.scheduler as ArrayKind;
-  const sid = JobFiles.schedulerId;
-  const { jobs, submitErr } = ArrayFiles;
-  const submitting = JobFiles.submitting;
+  const support = arraySupport(kind);
+  const script = session.scheduler.scriptName;
   const lines = [
     ...envPreamble(session),
     ...preSubmit(session.system.preSubmitCmds),
+    // xpr_submit_array (shell/array.sh) per array: its dir written, its jobs marked as its tasks, the submit, each
+    // job's task id recorded.
+    ...parts.map((part) => shellCall(
+      'xpr_submit_array', part.name, part.dirOnSystem, part.first, support.arrayIdPattern, support.taskIdForm, script,
+      part.jobs.map((j) => `${j.jobDir}\n`).join(''), renderArrayScript(session, part, ctx),
+      ...arraySubmitArgv(kind, script, part.jobs.length, part.name),
+    )),
+    'exit 0',
   ];
-  for (const part of parts) {
-    const argv = arraySubmitArgv(kind, session.scheduler.scriptName, part.jobs.length, part.name);
-    const dir = quote(part.dirOnSystem);
-    const script = session.scheduler.scriptName;
-    lines.push(
-      `mkdir -p ${dir} && chmod 700 ${dir} && [ -s ${dir}/${sid} ] || { printf '%s' ${quote(part.jobs.map((j) => `${j.jobDir}\n`).join(''))} > ${dir}/${jobs} && ` +
-        `printf '%s' ${quote(renderArrayScript(session, part, ctx))} > ${dir}/${script} && chmod 700 ${dir}/${script}; }`,
-    );
-    // Before the submit, each job dir is marked as a task of this array: a rerun after an answer lost between the
-    // submit and the task ids recovers the array's id (recorded here, or looked up by the array's name) instead of
-    // submitting the job again (submitJobs). A refused array takes its marks back: its jobs go one by one.
-    const mark = `xpr_k=${part.first}; xpr_ok=1; while IFS= read -r xpr_d; do printf 'array %s %s\\n' ${quote(part.name)} "$xpr_k" > "$xpr_d/${submitting}" || xpr_ok=0; ` +
-      `xpr_k=$((xpr_k + 1)); done < ${jobs}; [ $xpr_ok = 1 ]`;
-    lines.push(
-      `( if ! cd ${quote(part.dirOnSystem)}; then xpr_out=''; xpr_rc=1; ` +
-        `elif [ -s ${sid} ]; then xpr_out=$(cat ${sid}); xpr_rc=0; ` +
-        `elif ! { ${mark}; }; then xpr_out='cannot write ${submitting} in the job dirs'; xpr_rc=1; ` +
-        `else xpr_out=$(${quoteArgv(argv)} 2>${submitErr}); xpr_rc=$?; ` +
-        `[ "$xpr_rc" = 0 ] && { printf '%s\\n' "$xpr_out" > ${sid}.tmp && mv -f ${sid}.tmp ${sid}; }; ` +
-        `[ "$xpr_rc" = 0 ] || { while IFS= read -r xpr_d; do rm -f "$xpr_d/${submitting}"; done < ${jobs}; }; fi; ` +
-        `if [ "$xpr_rc" = 0 ]; then ${arrayIdShell(kind)}; xpr_k=${part.first}; ` +
-        `while IFS= read -r xpr_d; do printf '%s\\n' "${arraySupport(kind).taskIdShell}" > "$xpr_d/${sid}.tmp" && mv -f "$xpr_d/${sid}.tmp" "$xpr_d/${sid}"; ` +
-        `xpr_k=$((xpr_k + 1)); done < ${jobs}; fi; ` +
-        `printf '@@xpr-array %s %s\\n' ${quote(part.name)} "$xpr_rc"; printf '%s\\n' "$xpr_out"; ` +
-        `[ "$xpr_rc" = 0 ] || { printf '@@xpr-array-err\\n'; cat ${submitErr} 2>/dev/null; } )`,
-    );
-  }
-  lines.push('exit 0');
   let res;
   try {
-    res = await runScript(session, lines.join('\n'), false);
+    res = await runScript(session, shellProgram(['array'], lines), false);
   } catch (err) {
     if (!(err instanceof TransportDroppedError)) throw err;
     // The arrays may be in the queue: their jobs stay staged, and the next submit recovers them from their marks.

@@ -1,12 +1,10 @@
 // Polling all live jobs of a system in one command: the scheduler's status of each, and the marker files of each job
 // dir (started, exit code, result, error); optionally waiting on the system for a watched job to start or end.
-import { join } from 'node:path';
-import { quote, quoteArgv } from '../transport/quote.ts';
-import { JobFiles } from '../runner/contract.ts';
 import type { QueueStatus } from '../scheduler/types.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
 import { runScript } from './remote-script.ts';
+import { argvListArgs, shellCall, shellProgram } from './shell-files.ts';
 
 /** What the job dir says about a job. */
 export interface JobFileFlags {
@@ -40,19 +38,9 @@ export interface PollOutcome {
   files: Map<string, JobFileFlags>;
 }
 
-const POLL_FILES_LOOP = `
-for xpr_id in "\${xpr_ids[@]}"; do
-  if [ ! -d "$xpr_id" ]; then printf '@@xpr-job %s missing\\n' "$xpr_id"; continue; fi
-  s=0; r=0; e=0; x=''; q=''; [ -e "$xpr_id/${JobFiles.started}" ] && s=1; [ -e "$xpr_id/${JobFiles.result}" ] && r=1; [ -e "$xpr_id/${JobFiles.error}" ] && e=1
-  [ -e "$xpr_id/${JobFiles.exit}" ] && { read -r x < "$xpr_id/${JobFiles.exit}" || :; }
-  st=-; xt=-; [ -n "$x" ] && { st=$(stat -c %Y "$xpr_id/${JobFiles.started}" 2>/dev/null) || st=-; xt=$(stat -c %Y "$xpr_id/${JobFiles.exit}" 2>/dev/null) || xt=-; }
-  [ -e "$xpr_id/${JobFiles.schedulerId}" ] && while IFS= read -r l || [ -n "$l" ]; do q="$q$l "; [ \${#q} -ge 200 ] && break; done < "$xpr_id/${JobFiles.schedulerId}"
-  printf '@@xpr-job %s ok %s %s %s %s %s %s|%s\\n' "$xpr_id" "$s" "$r" "$e" "\${x:--}" "$st" "$xt" "\${q:0:200}"
-done`;
-
 /**
- * Before a poll, wait on the system (up to `maxMs`) until one of these jobs starts or ends: its `_xpr_started` (if
- * not known `started`) or `_xpr_exit` marker appears; if one is there already, the poll goes ahead at once. Only file
+ * Before a poll, wait on the system (up to `maxMs`) until one of these jobs starts or ends: its JobFiles.started (if
+ * not known `started`) or JobFiles.exit marker appears; if one is there already, the poll goes ahead at once. Only file
  * tests run meanwhile (4 a second per marker); the queue is asked once, after. `signal` ends the wait early (the
  * command is killed; a dot printed per round makes it die on a closed pipe too).
  */
@@ -62,21 +50,12 @@ export interface PollWatch {
   signal?: AbortSignal;
 }
 
-// The shell lines of a watch (run in the base dir): the markers that should not be there yet, tested every 0.25 s.
-function watchLines(watch: PollWatch): string[] {
+// The xpr_watch call of a watch (shell/poll.sh; cds to the base dir): its jobs' markers that should not be there yet,
+// tested every 0.25 s.
+function watchCall(base: string, watch: PollWatch): string {
   const rounds = Math.max(1, Math.ceil(watch.maxMs / 250));
-  const markers = watch.jobs.flatMap((j) => [`${j.id}/${JobFiles.exit}`, ...(j.started ? [] : [`${j.id}/${JobFiles.started}`])]);
-  return [
-    `xpr_m=(${markers.map(quote).join(' ')})`,
-    `xpr_n=${rounds}; xpr_until=$((SECONDS + ${Math.ceil(watch.maxMs / 1000)}))`,
-    'for f in "${xpr_m[@]}"; do [ -e "$f" ] && { xpr_n=0; break; }; done',
-    'while [ "$xpr_n" -gt 0 ] && [ "$SECONDS" -le "$xpr_until" ]; do',
-    '  sleep 0.25 2>/dev/null || sleep 1; printf .',
-    '  for f in "${xpr_m[@]}"; do [ -e "$f" ] && break 2; done',
-    '  xpr_n=$((xpr_n - 1))',
-    'done',
-    "printf '\\n'",
-  ];
+  const jobs = watch.jobs.flatMap((j) => [j.id, j.started ? '1' : '0']);
+  return `${shellCall('xpr_watch', base, rounds, Math.ceil(watch.maxMs / 1000), ...jobs)} || exit 3`;
 }
 
 // One command: the scheduler's status commands for all live ids, then the marker files of every job dir; with
@@ -90,15 +69,10 @@ export async function pollJobs(
   const schedIds = jobs.map((j) => j.schedulerId).filter((s): s is string => s !== null);
   const argvs = schedIds.length ? session.scheduler.statusArgvs(schedIds) : [];
   const lines: string[] = [];
-  if (watch && watch.jobs.length && watch.maxMs > 0) lines.push(`cd ${quote(base)} || exit 3`, ...watchLines(watch));
-  argvs.forEach((argv, k) => lines.push(`printf '@@xpr-section %s\\n' ${k}`, `${quoteArgv(argv)} 2>/dev/null`));
-  lines.push(
-    `printf '@@xpr-files\\n'`,
-    `cd ${quote(base)} || exit 3`,
-    `xpr_ids=(${jobs.map((j) => quote(j.id)).join(' ')})`,
-    POLL_FILES_LOOP,
-  );
-  const res = await runScript(session, lines.join('\n'), true, watch?.signal);
+  if (watch && watch.jobs.length && watch.maxMs > 0) lines.push(watchCall(base, watch));
+  if (argvs.length) lines.push(shellCall('xpr_poll_status', ...argvListArgs(argvs)));
+  lines.push(`${shellCall('xpr_poll_files', base, ...jobs.map((j) => j.id))} || exit 3`);
+  const res = await runScript(session, shellProgram(['lib', 'poll'], lines), true, watch?.signal);
   const text = res.stdout.toString('utf8');
   const filesAt = text.lastIndexOf('@@xpr-files\n');
   if (res.code !== 0 || filesAt < 0) throw new SystemCommandError(session, 'poll jobs', res);

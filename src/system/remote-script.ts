@@ -1,17 +1,16 @@
-// Running a generated shell script on a system (sent on stdin, so no argv size limit), and the shell lines every
-// such script may start with: the scheduler env reset (WFL_SCHEDULER_IGNORE_ENV) and the pre_submit_cmds.
+// Running a generated shell program on a system (sent on stdin, so no argv size limit), and the shell lines every
+// such program may start with: the scheduler env reset (WFL_SCHEDULER_IGNORE_ENV) and the pre_submit_cmds.
 import { join } from 'node:path';
 import { quote } from '../transport/quote.ts';
 import { unsetSchedulerEnvLine } from '../scheduler/common.ts';
+import { shellOneLiner } from './shell-files.ts';
 import type { SystemSession } from './session.ts';
 
-// Runs a script that arrives on stdin: saved to a temp file first, so no size limit applies (a single argv element,
-// and so a whole ssh command line, is capped at 128 KiB on Linux) and nothing the script runs can read it from stdin.
-const RUN_STDIN_SCRIPT = 'f=$(mktemp "${TMPDIR:-/tmp}/xpr.XXXXXX") || exit 97; cat > "$f"; bash "$f"; rc=$?; rm -f "$f"; exit $rc';
-
-// Run a generated script (every value in it already quoted with quote()) on the system.
+// Run a generated program (shell-files.ts: the .sh functions, then calls with every value quoted) on the system. It
+// goes on stdin (shell/run-stdin.sh), so no argv size limit applies (a single argv element, and so a whole ssh
+// command line, is capped at 128 KiB on Linux) and nothing the program runs can read it from stdin.
 export async function runScript(session: SystemSession, script: string, idempotent: boolean, signal?: AbortSignal) {
-  return session.transport.exec(['bash', '-c', RUN_STDIN_SCRIPT], { stdin: script, idempotent, signal });
+  return session.transport.exec(['bash', '-c', shellOneLiner('run-stdin')], { stdin: script, idempotent, signal });
 }
 
 export function envPreamble(session: SystemSession): string[] {

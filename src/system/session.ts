@@ -9,6 +9,7 @@ import { makeScheduler, localQueueScript } from '../scheduler/index.ts';
 import { XprError } from '../errors.ts';
 import { sweepLeftovers } from './leftovers.ts';
 import { BaseFiles } from '../runner/contract.ts';
+import { shellOneLiner } from './shell-files.ts';
 
 export interface SystemSession {
   readonly system: SystemConfig;
@@ -60,8 +61,7 @@ export async function openSession(p: SessionParams): Promise<SystemSession> {
   } else {
     const rundir = p.system.rundir ?? 'run_expyre';
     const wanted = `${rundir.replace(/\/+$/, '')}/${p.projectId}`;
-    const script = `umask 077; cd ~ && mkdir -p -- "$1" && cd -- "$1" && mkdir -p ${BaseFiles.code} && pwd -P`;
-    const res = await p.transport.exec(['bash', '-c', script, 'xpr-base', wanted], { idempotent: true });
+    const res = await p.transport.exec(['bash', '-c', shellOneLiner('base-dir'), 'xpr-base', wanted, BaseFiles.code], { idempotent: true });
     const out = res.stdout.toString('utf8').trim();
     const fake = { system: p.system, transport: p.transport };
     if (res.code !== 0 || !isAbsolute(out)) throw new SystemCommandError(fake, `create the run dir ${wanted}`, res);

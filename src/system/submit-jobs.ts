@@ -1,12 +1,11 @@
 // Submitting many jobs to a system's queue in one command, safe to rerun: a job dir's recorded scheduler id is replayed,
 // an interrupted submit is looked up in the queue by job name and adopted, and only then is a job submitted again.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { quote, quoteArgv } from '../transport/quote.ts';
-import { BaseFiles, JobFiles } from '../runner/contract.ts';
+import { JobFiles } from '../runner/contract.ts';
 import type { Logger } from '../log.ts';
 import type { SystemSession } from './session.ts';
 import { runScript, envPreamble, preSubmit } from './remote-script.ts';
+import { argvListArgs, shellCall, shellProgram } from './shell-files.ts';
 
 export interface SubmitRequest {
   id: string;
@@ -122,49 +121,23 @@ type SubmitAnswer =
   | { kind: 'unreadable' }
   | { kind: 'array'; name: string; task: number; recorded: string | null };
 
-// One remote script for all `steps`; every job gets an answer (lost when none came back).
+// One remote program for all `steps` (xpr_submit_job of shell/submit.sh per step); every job gets an answer (lost
+// when none came back).
 async function runSubmitScript(session: SystemSession, steps: readonly SubmitStep[], token: string): Promise<Map<string, SubmitAnswer>> {
-  const idFile = JobFiles.schedulerId;
-  const writeId = `{ printf '%s\\n' "$xpr_out" > ${idFile}.tmp && mv -f ${idFile}.tmp ${idFile}; }`;
   const lines = [...envPreamble(session), ...preSubmit(session.system.preSubmitCmds)];
-  lines.push('xpr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/xpr-submit.XXXXXX") || exit 97');
-  const arrayDir = quote(`${session.base}/${BaseFiles.arrays}/`);
-  steps.forEach(({ job, mode }, k) => {
-    const find = session.scheduler.findByNameArgvs(job.id)
-      .map((argv, n) => `printf '@@xpr-find %s\\n' ${n}; ${quoteArgv(argv)} 2>/dev/null;`).join(' ');
-    const adoptOver = mode.kind === 'adopt' && mode.replace ? 1 : 0;
-    lines.push(
-      `( xpr_m=${mode.kind}; xpr_a=${quote(mode.kind === 'adopt' ? mode.schedulerId : '')}; xpr_tok=${quote(`resubmit ${token}`)}; ` +
-        `if ! cd ${quote(job.jobDir)}; then xpr_out=''; xpr_rc=1; ` +
-        `else xpr_lk=1; { exec 9>>${SUBMIT_LOCK} && flock -w 300 9; } 2>/dev/null || xpr_lk=0; ` +
-        `xpr_mk=; xpr_an=; xpr_at=; [ -e ${SUBMITTING} ] && { read -r xpr_mk xpr_an xpr_at < ${SUBMITTING} || :; }; ` +
-        `if [ "$xpr_m" = adopt ] && [ ${adoptOver} = 1 ]; then xpr_out=$xpr_a; xpr_rc=0; ${writeId}; ` +
-        `elif [ -s ${idFile} ] && [ "$xpr_m" != lookup ]; then xpr_out=$(cat ${idFile}); xpr_rc=replay; ` +
-        `elif [ "$xpr_m" = adopt ]; then xpr_out=$xpr_a; xpr_rc=0; ${writeId}; ` +
-        `elif [ "$xpr_m" = lookup ]; then xpr_rc=find; ` +
-        `elif [ "$xpr_m" = normal ] && [ "$xpr_mk" = array ]; then xpr_rc=array; ` +
-        `elif [ "$xpr_m" = normal ] && [ -e ${SUBMITTING} ]; then xpr_rc=find; [ $xpr_lk = 1 ] || xpr_rc=find-nolock; ` +
-        `elif [ "$xpr_m" = resubmit ] && [ "$xpr_mk $xpr_an" = "$xpr_tok" ]; then xpr_rc=find; ` +
-        `elif [ "$xpr_m" = resubmit ] && [ $xpr_lk = 0 ]; then xpr_rc=nolock; ` +
-        `elif ! { if [ "$xpr_m" = resubmit ]; then printf '%s\\n' "$xpr_tok"; else echo submit; fi; } > ${SUBMITTING}; then ` +
-        `xpr_out='cannot write ${SUBMITTING} in the job dir'; xpr_rc=1; ` +
-        `else xpr_out=$(${quoteArgv(job.argv)} 9>&- 2>${JobFiles.submitErr}); xpr_rc=$?; ` +
-        `[ "$xpr_rc" = 0 ] && ${writeId}; fi; fi; ` +
-        `printf '@@xpr-submit %s %s\\n' ${quote(job.id)} "$xpr_rc"; ` +
-        `case $xpr_rc in find*) ${find} ;; ` +
-        `array) printf '%s %s\\n' "$xpr_an" "$xpr_at"; printf '@@xpr-array-id\\n'; ` +
-        `case $xpr_an in *[!A-Za-z0-9_-]*|'') ;; *) cat ${arrayDir}"$xpr_an"/${idFile} 2>/dev/null ;; esac ;; ` +
-        `*) printf '%s\\n' "$xpr_out"; case $xpr_rc in 0|replay) ;; *) printf '@@xpr-submit-err\\n'; cat ${JobFiles.submitErr} 2>/dev/null ;; esac ;; esac ` +
-        `) > "$xpr_tmp/${k}" 2>&1 &`,
-    );
-    if ((k + 1) % SUBMIT_PARALLEL === 0) lines.push('wait');
-  });
-  lines.push('wait', `for ((k = 0; k < ${steps.length}; k++)); do cat "$xpr_tmp/$k"; done`, 'rm -rf "$xpr_tmp"');
-  lines.push('exit 0');
+  lines.push(`${shellCall('xpr_submit_begin', SUBMIT_PARALLEL)} || exit 97`);
+  for (const { job, mode } of steps) {
+    lines.push(shellCall(
+      'xpr_submit_job', job.id, job.jobDir, mode.kind, mode.kind === 'adopt' ? mode.schedulerId : '', token,
+      mode.kind === 'adopt' && mode.replace ? 1 : 0, session.base,
+      job.argv.length, ...job.argv, ...argvListArgs(session.scheduler.findByNameArgvs(job.id)),
+    ));
+  }
+  lines.push('xpr_submit_end', 'exit 0');
   // Safe to repeat after a dropped connection (the transport does, after reconnecting): a repeat replays the ids
   // written, finds interrupted submits by name (a resubmit by its token), and waits (flock) for a submit of the
   // first try still running; where it cannot wait, it leaves the job staged rather than submit it again.
-  const res = await runScript(session, lines.join('\n'), true);
+  const res = await runScript(session, shellProgram(['lib', 'submit'], lines), true);
   const text = res.stdout.toString('utf8');
   const answers = new Map<string, SubmitAnswer>();
   for (const block of text.split('@@xpr-submit ').slice(1)) {
@@ -226,12 +199,9 @@ export async function findJobsByName(session: SystemSession, jobIds: readonly st
   const out = new Map<string, string[] | null>();
   if (jobIds.length === 0) return out;
   const lines = [...envPreamble(session)];
-  for (const id of jobIds) {
-    lines.push(`printf '@@xpr-name %s\\n' ${quote(id)}`);
-    session.scheduler.findByNameArgvs(id).forEach((argv, n) => lines.push(`printf '@@xpr-find %s\\n' ${n}; ${quoteArgv(argv)} 2>/dev/null`));
-  }
+  for (const id of jobIds) lines.push(shellCall('xpr_find_named', id, ...argvListArgs(session.scheduler.findByNameArgvs(id))));
   lines.push('exit 0');
-  const res = await runScript(session, lines.join('\n'), true);
+  const res = await runScript(session, shellProgram(['lib', 'submit'], lines), true);
   const blocks = new Map(res.stdout.toString('utf8').split('@@xpr-name ').slice(1).map((b) => {
     const nl = b.indexOf('\n');
     return [b.slice(0, nl), b.slice(nl + 1)] as const;

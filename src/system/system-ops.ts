@@ -2,7 +2,7 @@
 // entry point to the other batched ones (submit-jobs.ts, poll-jobs.ts, fetch-jobs.ts, remote-script.ts).
 import { join } from 'node:path';
 import { packEntries } from './tar-stream.ts';
-import { quote } from '../transport/quote.ts';
+import { shellCall, shellOneLiner, shellProgram } from './shell-files.ts';
 import { BaseFiles } from '../runner/contract.ts';
 import type { SystemSession } from './session.ts';
 import { SystemCommandError } from './session.ts';
@@ -22,8 +22,7 @@ export async function stageJobs(
   const entries = [...jobs.map((j) => j.id), ...codeFiles.map((f) => `${BaseFiles.code}/${f}`)];
   const pack = packEntries(session.localBase, entries);
   // Job dirs arrive with the 0700 mode they have here; umask 077 covers anything tar creates.
-  const script = 'umask 077 && mkdir -p "$1" && cd "$1" && tar -xf - && shift && for f; do [ -e "' + BaseFiles.code + '/$f" ] || printf \'%s\\n\' "$f"; done';
-  const res = await session.transport.exec(['bash', '-c', script, 'xpr-stage', base, ...codeNeeded], {
+  const res = await session.transport.exec(['bash', '-c', shellOneLiner('stage'), 'xpr-stage', base, BaseFiles.code, ...codeNeeded], {
     stdin: pack,
     idempotent: true,
   });
@@ -42,7 +41,7 @@ export async function cancelInQueue(session: SystemSession, schedulerIds: readon
 export async function removeJobDirs(session: SystemSession, ids: readonly string[]): Promise<void> {
   if (ids.length === 0 || session.sharesFs) return;
   const base = session.base;
-  const res = await runScript(session, `cd ${quote(base)} || exit 0\nrm -rf -- ${ids.map(quote).join(' ')}`, true);
+  const res = await runScript(session, shellProgram(['remove'], [shellCall('xpr_remove_dirs', base, ...ids)]), true);
   if (res.code !== 0) throw new SystemCommandError(session, 'remove job dirs', res);
 }
 

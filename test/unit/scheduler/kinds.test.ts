@@ -10,6 +10,7 @@ import { PbsScheduler } from '../../../src/scheduler/pbs.ts';
 import { LocalScheduler } from '../../../src/scheduler/local.ts';
 import { arraySupport, schedulerCommands } from '../../../src/scheduler/kinds.ts';
 import { quote } from '../../../src/transport/quote.ts';
+import { shellFile } from '../../../src/system/shell-files.ts';
 import { capturedDir } from './_helpers.ts';
 
 const backends = [
@@ -26,7 +27,7 @@ test('a system\'s scheduler kind finds the arrays and commands its backend carri
   t.is(new LocalScheduler({ queueDir: '/q', queueScriptPath: '/q.sh', totalSlots: 1 }).arrays, null, 'the local queue has no arrays');
 });
 
-test('the task id the array submit script writes (real bash) is the one the scheduler gives in TypeScript', (t) => {
+test('the task id the array submit script writes (xpr_task_id of shell/array.sh, real bash) is the one the scheduler gives in TypeScript', (t) => {
   const cases = [
     { b: backends[0]!, arrayId: '685' },
     { b: backends[1]!, arrayId: '32' },
@@ -35,8 +36,8 @@ test('the task id the array submit script writes (real bash) is the one the sche
   for (const { b, arrayId } of cases) {
     const arrays = b.arrays!;
     for (const task of [arrays.firstTask, arrays.firstTask + 7]) {
-      const shell = execFileSync('bash', ['-c', `xpr_a=${quote(arrayId)}; xpr_k=${task}; printf '%s' "${arrays.taskIdShell}"`], { encoding: 'utf8' });
-      t.is(shell, arrays.taskId(arrayId, task), `${b.kind} task ${task}`);
+      const shell = execFileSync('bash', ['-c', `${shellFile('array')}\nxpr_task_id "$@"`, 'x', arrays.taskIdForm, arrayId, String(task)], { encoding: 'utf8' });
+      t.is(shell, `${arrays.taskId(arrayId, task)}\n`, `${b.kind} task ${task}`);
     }
   }
 });
