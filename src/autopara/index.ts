@@ -4,5 +4,5 @@ export { autoparallelize, collectCall, AutoparaOptionError, type Autoparallelize
 export { ItemsFailedError, type ItemFailure } from './failures.ts';
 export { normalizeRemoteInfo, type RemoteInfo, type RemoteInfoInput } from '../routing/remote-info.ts';
 export { RemoteInfoError, ExpyreInfoError } from '../routing/errors.ts';
-export { EnvSettingError, PoolOpLoadError } from '../pool/errors.ts';
+export { EnvSettingError, PoolOpLoadError, PoolOptionError } from '../pool/errors.ts';
 export type { AutoparaProgressEvent, ProgressSnapshot, JobStateCounts } from './progress-events.ts';
