@@ -1,4 +1,4 @@
-// The state one driver process works with: loaded config, the project's job store, one session per system.
+// The state one driver process works with: loaded config, the project's job store, one session and poller per system.
 // Nothing is read at import; the default context is built on first use and reused for the life of the process. The
 // transport (ssh2), session and poller modules load on the first session, so a command that only reads the store starts fast.
 import { homedir } from 'node:os';
