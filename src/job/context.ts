@@ -96,7 +96,11 @@ export class XprContext implements JobServices {
     return p;
   }
 
-  /** Transport counters per system (connections opened, commands run), for tests and benchmarks. */
+  /**
+   * Diagnostic: the counters (connections opened, commands run) of each system's transport opened by this context.
+   * xpr itself never reads them; they are public, as XprContext is, so that the integration tests, the benchmarks
+   * (test/bench/) and a user counting round trips to a cluster can read them without reaching into private state.
+   */
   transportStats(): Record<string, ReturnType<Transport['stats']>> {
     return Object.fromEntries([...this.#transports].map(([k, t]) => [k, t.stats()]));
   }
