@@ -3,7 +3,7 @@
 import type { Client, ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from './types.ts';
 import { ChannelOpenRefusedError, CommandTimeoutError } from './errors.ts';
-import { feedStdin, releaseStdin } from './spawn-collect.ts';
+import { feedStdin, releaseStdin } from './spawn-capture.ts';
 
 /** The connection a channel runs on; `dropped` turns true as soon as the socket ends or closes. */
 export interface LiveConnection {

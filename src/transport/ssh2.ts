@@ -9,7 +9,7 @@ import { ChannelLimit } from './channel-limit.ts';
 import { ChannelOpenRefusedError, SshConfigError, SshConnectError, TransportClosedError, TransportDroppedError } from './errors.ts';
 import { loadSshConfig } from './ssh-config.ts';
 import { describeSpec, isTransientConnectError, openConnection, type ConnectSettings, type OpenedConnection } from './ssh-connect.ts';
-import { isReplayableStdin } from './spawn-collect.ts';
+import { isReplayableStdin } from './spawn-capture.ts';
 import { ChannelDropped, runOnChannel, type LiveConnection } from './ssh-exec.ts';
 import { refConnection, unrefSsh2Keepalives } from './idle.ts';
 
