@@ -18,16 +18,16 @@ Colour is used only on a terminal, and never when NO_COLOR is set.`;
 
 const STATUS_HELP = 'states or groups, comma-separated: created, staged, submitted, queued, running (or started), succeeded, failed, died, processed, cleaned, cancelled; groups live, ongoing (created+live), ended, can_produce_results, *';
 
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const appendValue = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 // The selection options shared by the commands that act on many jobs (ExPyRe's spellings kept).
 function filters(cmd: Command, destructive = false): Command {
   cmd
-    .option('-s, --status <states>', STATUS_HELP, collect)
-    .addOption(new Option('--state <states>', 'same as --status').hideHelp().argParser(collect))
-    .option('-n, --name <regexps>', 'job names, full-match regexps, comma-separated', collect)
-    .option('-i, --id <regexps>', 'job ids, full-match regexps (a plain id matches itself), comma-separated; repeat the flag for more', collect)
-    .option('-S, --system <regexps>', 'systems, full-match regexps, comma-separated', collect)
+    .option('-s, --status <states>', STATUS_HELP, appendValue)
+    .addOption(new Option('--state <states>', 'same as --status').hideHelp().argParser(appendValue))
+    .option('-n, --name <regexps>', 'job names, full-match regexps, comma-separated', appendValue)
+    .option('-i, --id <regexps>', 'job ids, full-match regexps (a plain id matches itself), comma-separated; repeat the flag for more', appendValue)
+    .option('-S, --system <regexps>', 'systems, full-match regexps, comma-separated', appendValue)
     .option('--older-than <age>', 'created longer ago than AGE (30m, 2h, 7d, 1w)', parseAge)
     .option('--newer-than <age>', 'created less than AGE ago', parseAge);
   if (destructive) cmd.option('--all', 'select every job (these commands refuse to run without a filter otherwise)');
@@ -130,13 +130,13 @@ export function buildProgram(): Command {
     'xpr script local --resources num_cores=2,max_time=10m --partial-node --env OMP_NUM_THREADS=2',
     'xpr script archer2 -r num_cores=128,max_time=1h,partitions=standard,highmem',
   ])
-    .requiredOption('-r, --resources <spec>', 'JSON/YAML object or comma-separated key=value pairs (repeatable): num_nodes, num_cores, max_time, max_mem_tot, max_mem_per_core, partitions (full-match regexps: partitions=a,b or -r partitions=a -r partitions=b)', collect)
+    .requiredOption('-r, --resources <spec>', 'JSON/YAML object or comma-separated key=value pairs (repeatable): num_nodes, num_cores, max_time, max_mem_tot, max_mem_per_core, partitions (full-match regexps: partitions=a,b or -r partitions=a -r partitions=b)', appendValue)
     .option('--name <name>', 'job name', 'job')
     .option('--job-id <id>', 'render with this job id instead of a placeholder')
-    .option('-e, --env <NAME=value>', 'environment variable for the op (repeatable)', collect)
-    .option('--pre-cmd <line>', 'shell line before the op (repeatable)', collect)
-    .option('--post-cmd <line>', 'shell line after the op (repeatable)', collect)
-    .option('--header-extra <line>', 'extra header line (repeatable)', collect)
+    .option('-e, --env <NAME=value>', 'environment variable for the op (repeatable)', appendValue)
+    .option('--pre-cmd <line>', 'shell line before the op (repeatable)', appendValue)
+    .option('--post-cmd <line>', 'shell line after the op (repeatable)', appendValue)
+    .option('--header-extra <line>', 'extra header line (repeatable)', appendValue)
     .option('--partial-node', 'allow part of a node')
     .option('--no-exact-fit', 'allow a core count that does not fill whole nodes')
     .option('--json', 'print the script with its job dir, submit command and partition as JSON')

@@ -24,7 +24,7 @@ export type { SystemConfig, PartitionSpec, XprConfig } from './config/types.ts';
 export type { JobState, JobRow, JobOutcome, JobDetails, JobFit } from './store/index.ts';
 export {
   autoparallelize, collectCall, ItemsFailedError, AutoparaOptionError, normalizeRemoteInfo, RemoteInfoError, ExpyreInfoError,
-  EnvSettingError, PoolOpLoadError,
+  EnvSettingError, PoolOpLoadError, PoolOptionError,
   type AutoparallelizeOptions, type AutoparaResults, type AutoparaHandle, type BatchOp, type CollectOptions, type ItemFailure,
   type RemoteInfo, type RemoteInfoInput, type AutoparaProgressEvent, type ProgressSnapshot, type JobStateCounts,
 } from './autopara/index.ts';
@@ -38,7 +38,8 @@ export {
 export { StoreError, StoreLockedError, StoreCorruptError, StoredDataError } from './store/index.ts';
 export {
   TransportDroppedError, UnknownHostKeyError, HostKeyMismatchError, SshAuthError, SshConnectError, SshConfigError,
-  CommandTimeoutError, TransportClosedError,
+  CommandTimeoutError, TransportClosedError, ChannelOpenRefusedError, SpawnError,
 } from './transport/errors.ts';
-export { SchedulerOutputError, HeaderTemplateError } from './scheduler/errors.ts';
+export { SchedulerOutputError, SchedulerArgumentError, HeaderTemplateError } from './scheduler/errors.ts';
+export { LocalTarError } from './system/tar-stream.ts';
 export { isMainScript } from './main-script.ts';

@@ -1,5 +1,5 @@
-// The library's human messages: stderr, prefixed `xpr:`, silenced by XPR_QUIET=1 (warnings still show). The CLI's
-// own last-resort error lines (cli/main.ts) and machine output (--json) do not go through here.
+// The Logger the library's messages go through (XprContext.logger): stderr lines, `xpr:` / `xpr warn:` / `xpr error:`;
+// quiet (XPR_QUIET=1) drops info only. The progress display and the Ctrl-C notice (job/interrupt.ts) write their own.
 
 export type LogLevel = 'info' | 'warn' | 'error';
 

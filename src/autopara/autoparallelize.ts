@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { locateOp, bundleModule, type CodeBundle } from '../bundle/index.ts';
 import { encode, decode } from '../codec/index.ts';
 import { warnSettingDifferences } from './settings-diff.ts';
-import { collectInputFiles, defaultContext, type XprContext } from '../job/index.ts';
+import { resolveInputFiles, defaultContext, type XprContext } from '../job/index.ts';
 import { callerStack } from '../routing/stack.ts';
 import { resolveRemoteInfo } from '../routing/expyre-info.ts';
 import type { RemoteInfo, RemoteInfoInput } from '../routing/remote-info.ts';
@@ -148,7 +148,7 @@ async function run<R>(
   const external = options.external ?? remote?.external;
   const bundleOpts = external?.length ? { external } : {};
   const bundle = remote !== null || outputs !== null ? await bundleModule(ref, bundleOpts) : ctx.env.XPR_JOB_ID ? null : await localBundle(ref, ctx, bundleOpts);
-  const inputFiles = remote ? (await collectInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
+  const inputFiles = remote ? (await resolveInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
   const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
 

@@ -81,10 +81,10 @@ export function loadConfig(opts: LocateOptions): XprConfig {
   if (rawSystems !== undefined && !isJsonObject(rawSystems)) {
     report('systems', `expected an object mapping system names to {host, scheduler, partitions, ...}; found ${show(rawSystems)}`);
   } else if (rawSystems) {
-    const ctx = { origins, problems, env: opts.env, homeDir: opts.homeDir };
+    const scope = { origins, problems, env: opts.env, homeDir: opts.homeDir };
     for (const [name, raw] of Object.entries(rawSystems)) {
       if (raw === null) continue; // a system set to null is removed
-      const system = validateSystem(name, raw, ctx);
+      const system = validateSystem(name, raw, scope);
       if (system) systems.set(name, system);
     }
   }

@@ -16,8 +16,8 @@ export const SYSTEM_KEYS = ['host', 'scheduler', 'partitions', 'queues', 'header
 export const PARTITION_KEYS = ['num_cores', 'max_time', 'max_mem', 'partition', 'header'];
 const SCHEDULERS: SchedulerKind[] = ['local', 'slurm', 'sge', 'pbs'];
 
-/** What validation needs besides the value: where values came from, the environment, and where to put problems. */
-export interface ValidateContext {
+/** What one validation run works within: where values came from, the environment, and where problems go. */
+export interface ValidationScope {
   origins: OriginMap;
   problems: ConfigProblem[];
   env: NodeJS.ProcessEnv;
@@ -25,14 +25,14 @@ export interface ValidateContext {
 }
 
 class Reporter {
-  constructor(readonly ctx: ValidateContext) {}
+  constructor(readonly scope: ValidationScope) {}
 
   /** A problem with the value at `at` (`suffix` adds a list index); `missing` blames the file that last set its parent. */
   add(at: string[], message: string, opts: { suffix?: string; missing?: boolean; file?: string } = {}): void {
     const file = opts.file
-      ?? (opts.missing ? this.ctx.origins.lastFileUnder(at.slice(0, -1)) : this.ctx.origins.fileOf(at))
+      ?? (opts.missing ? this.scope.origins.lastFileUnder(at.slice(0, -1)) : this.scope.origins.fileOf(at))
       ?? '(no file)';
-    this.ctx.problems.push({ file, path: formatPath(at) + (opts.suffix ?? ''), message });
+    this.scope.problems.push({ file, path: formatPath(at) + (opts.suffix ?? ''), message });
   }
 
   unknownKeys(obj: JsonObject, at: string[], known: string[]): void {
@@ -77,7 +77,7 @@ function validatePartition(name: string, raw: unknown, at: string[], r: Reporter
     return null;
   }
   r.unknownKeys(raw, at, PARTITION_KEYS);
-  const before = r.ctx.problems.length;
+  const before = r.scope.problems.length;
   for (const key of ['num_cores', 'max_time', 'max_mem']) {
     if (!Object.hasOwn(raw, key)) {
       const what = key === 'num_cores' ? 'a positive integer (cores per node)' : key === 'max_time' ? 'a time such as "48h" or "2-00:00:00", or null for no limit' : 'a memory size per node such as "180GB", or null for unknown';
@@ -99,7 +99,7 @@ function validatePartition(name: string, raw: unknown, at: string[], r: Reporter
       (raw.partition === undefined ? ' (the partition key is used as the name; set "partition" to the name the scheduler knows)' : ''));
   }
   const header = r.stringList(raw.header, [...at, 'header'], checkHeaderTemplate);
-  if (r.ctx.problems.length > before) return null;
+  if (r.scope.problems.length > before) return null;
   return { name, schedulerName: schedulerName as string, numCores: cores as number, maxTimeS, maxMemKb, header };
 }
 
@@ -198,11 +198,11 @@ function normalizeRundir(raw: JsonObject, host: string | null, at: string[], r: 
   return host === null && !path.isAbsolute(trimmed) ? path.join(homeDir, trimmed) : trimmed;
 }
 
-// Validate `systems.<name>` of the merged config; problems go to ctx.problems and the result is null when there are any.
-export function validateSystem(name: string, raw: unknown, ctx: ValidateContext): SystemConfig | null {
-  const r = new Reporter(ctx);
+// Validate `systems.<name>` of the merged config; problems go to scope.problems and the result is null when there are any.
+export function validateSystem(name: string, raw: unknown, scope: ValidationScope): SystemConfig | null {
+  const r = new Reporter(scope);
   const at = ['systems', name];
-  const before = ctx.problems.length;
+  const before = scope.problems.length;
   if (!isJsonObject(raw)) {
     r.add(at, `expected an object with host, scheduler and partitions (or null to remove the system); found ${show(raw)}`);
     return null;
@@ -235,11 +235,11 @@ export function validateSystem(name: string, raw: unknown, ctx: ValidateContext)
     scriptExec: optionalString(raw, 'script_exec', at, r, '/bin/bash'),
     preSubmitCmds: r.stringList(raw.pre_submit_cmds, [...at, 'pre_submit_cmds']),
     commands: r.stringList(raw.commands, [...at, 'commands']),
-    rundir: normalizeRundir(raw, typeof host === 'string' ? host : null, at, r, ctx.homeDir),
-    remshCmd: remshArgv(raw, typeof host === 'string' ? host : null, at, r, ctx.env),
+    rundir: normalizeRundir(raw, typeof host === 'string' ? host : null, at, r, scope.homeDir),
+    remshCmd: remshArgv(raw, typeof host === 'string' ? host : null, at, r, scope.env),
     nodeCmd: optionalString(raw, 'node_cmd', at, r, 'node'),
     ...maxQueuedJobs(raw, at, r),
     ...arraySettings(raw, at, r),
   };
-  return ctx.problems.length > before ? null : system;
+  return scope.problems.length > before ? null : system;
 }

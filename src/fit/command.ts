@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, existsSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, relative, isAbsolute } from 'node:path';
 import { globSync } from 'tinyglobby';
-import { prepareJob, startJobs, collectInputFiles, outcomeOf, defaultContext, type XprContext, type StartOptions, type WaitOptions, type PreparedJob, type StartedJob } from '../job/index.ts';
+import { prepareJob, startJobs, resolveInputFiles, outcomeOf, defaultContext, type XprContext, type StartOptions, type WaitOptions, type PreparedJob, type StartedJob } from '../job/index.ts';
 import type { JobRow } from '../store/index.ts';
 import { runCommandSteps, type CommandOpSpec, type CommandOpResult, type CommandStep } from './command-op.ts';
 import { CommandJobError, FitOptionError } from './errors.ts';
@@ -165,7 +165,7 @@ export async function runCommandLocally(def: CommandJobDefinition, opts: { cwd?:
   const p = plan(def, opts.cwd ?? process.cwd());
   const dir = mkdtempSync(join(tmpdir(), 'xpr-command-'));
   try {
-    const globbed = (await collectInputFiles(def.inputGlobs ?? [], p.cwd)).map((f) => ({ local: f.abs, remote: f.rel }));
+    const globbed = (await resolveInputFiles(def.inputGlobs ?? [], p.cwd)).map((f) => ({ local: f.abs, remote: f.rel }));
     for (const input of [...(def.inputs ?? []), ...globbed]) {
       const to = join(dir, input.remote);
       mkdirSync(dirname(to), { recursive: true });
@@ -223,7 +223,7 @@ function programName(spec: CommandOpSpec): string {
 // go to a private exchange dir (removed once delivered), never into the caller's cwd.
 async function jobDefinition(p: Planned, ctx: XprContext) {
   // Globs are expanded here, against the caller's cwd: the job's own cwd is the exchange dir.
-  const globbed = (await collectInputFiles(p.def.inputGlobs ?? [], p.cwd)).map((f) => ({ local: f.abs, remote: f.rel }));
+  const globbed = (await resolveInputFiles(p.def.inputGlobs ?? [], p.cwd)).map((f) => ({ local: f.abs, remote: f.rel }));
   return {
     op: runCommandSteps,
     args: [p.spec],

@@ -1,5 +1,5 @@
 // Public surface of fits: command jobs (runCommand, runCommands), GAP simple / multistage / committee fits, ACE fit,
-// the gap_fit command-line grammar, and their errors. Routing and the in-job op are internal.
+// the gap_fit command-line grammar, and their errors. Routing is internal; of the in-job op, its step runner and error.
 export {
   runCommand, runCommands, runCommandLocally,
   type CommandJobDefinition, type CommandInput, type CommandOutput, type CommandResult, type RunCommandOptions, type RunCommandsOptions, type CommandStep, type ProgramSource,

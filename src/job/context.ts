@@ -1,4 +1,4 @@
-// The state one driver process works with: loaded config, the project's job store, one session per system.
+// The state one driver process works with: loaded config, the project's job store, one session and poller per system.
 // Nothing is read at import; the default context is built on first use and reused for the life of the process. The
 // transport (ssh2), session and poller modules load on the first session, so a command that only reads the store starts fast.
 import { homedir } from 'node:os';
@@ -96,7 +96,11 @@ export class XprContext implements JobServices {
     return p;
   }
 
-  /** Transport counters per system (connections opened, commands run), for tests and benchmarks. */
+  /**
+   * Diagnostic: the counters (connections opened, commands run) of each system's transport opened by this context.
+   * xpr itself never reads them; they are public, as XprContext is, so that the integration tests, the benchmarks
+   * (test/bench/) and a user counting round trips to a cluster can read them without reaching into private state.
+   */
   transportStats(): Record<string, ReturnType<Transport['stats']>> {
     return Object.fromEntries([...this.#transports].map(([k, t]) => [k, t.stats()]));
   }

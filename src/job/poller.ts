@@ -70,8 +70,7 @@ export class Poller {
   #watchAbort: AbortController | undefined;
   /** The built-in local queue on this machine is polled often instead (its markers are plain local files). */
   readonly #canWatch: boolean;
-  /** Poll commands run so far (for tests and benchmarks). */
-  pollsRun = 0;
+  #pollsRun = 0;
 
   constructor(ctx: JobServices, session: SystemSession, pending: PendingSubmitter) {
     this.#ctx = ctx;
@@ -81,6 +80,15 @@ export class Poller {
     this.#minIntervalMs = session.sharesFs && session.system.scheduler === 'local' ? 200 : MIN_POLL_MS;
     this.#intervalMs = this.#minIntervalMs;
     this.#canWatch = !(session.sharesFs && session.system.scheduler === 'local');
+  }
+
+  /**
+   * Diagnostic, read-only: the poll commands this poller has run, one per round for all the jobs watched. xpr itself
+   * never reads it; the integration tests and the benchmarks (test/bench/) compare it with the transport's command
+   * count (XprContext.transportStats) to check that a round stays one command however many jobs are watched.
+   */
+  get pollsRun(): number {
+    return this.#pollsRun;
   }
 
   // Resolve with the rows of `ids` once every one of them has ended (succeeded, failed, died, cancelled...).
@@ -253,7 +261,7 @@ export class Poller {
     } finally {
       this.#watchAbort = undefined;
     }
-    this.pollsRun++;
+    this.#pollsRun++;
     for (const [id, schedulerId] of this.#lingering) {
       const q = outcome.queue.get(schedulerId);
       if (!q || q.state === 'ended') this.#lingering.delete(id);

@@ -120,7 +120,7 @@ export async function prepareJob(def: JobDefinition | BundledJobDefinition, opts
   const hashIgnore = def.hashIgnore ?? [];
 
   const bundle = def.bundle ?? (await bundleModule(await locateOp(def.op, cwd), { external: def.external }));
-  const inputFiles = await collectInputFiles(def.inputFiles ?? [], cwd);
+  const inputFiles = await resolveInputFiles(def.inputFiles ?? [], cwd);
 
   // From here to the return nothing awaits: the values encoded, hashed and spooled are the same values.
   const encodedArgs = encodeChunks(args, 'args');
@@ -235,7 +235,7 @@ function structuredCloneLoose(v: unknown): unknown {
 }
 
 // The files input_files globs match (relative to cwd), named as they arrive in the job dir, with their sha256, sorted.
-export async function collectInputFiles(patterns: unknown, cwd: string): Promise<InputFile[]> {
+export async function resolveInputFiles(patterns: unknown, cwd: string): Promise<InputFile[]> {
   const mapped = Array.isArray(patterns) ? patterns.filter((p): p is InputFileMapping => typeof p === 'object' && p !== null) : [];
   const list = stringList(Array.isArray(patterns) ? patterns.filter((p) => !mapped.includes(p)) : patterns, 'input_files');
   const files = new Map<string, string>();

@@ -19,7 +19,7 @@ function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function collect(problems: ResourceProblem[], read: () => void): void {
+function keepProblems(problems: ResourceProblem[], read: () => void): void {
   try {
     read();
   } catch (error) {
@@ -59,7 +59,7 @@ export function normalizeResources(input: unknown, where = 'resources'): Resourc
   if (!isPresent(raw.max_time)) {
     problems.push({ where: `${where}.max_time`, value: raw.max_time, message: 'required: a time such as "2h", "1:30:00", "2-12" or a number of seconds' });
   } else {
-    collect(problems, () => {
+    keepProblems(problems, () => {
       maxTimeS = parseTimeS(raw.max_time, `${where}.max_time`);
       if (maxTimeS === 0) problems.push({ where: `${where}.max_time`, value: raw.max_time, message: 'must be more than 0 seconds' });
     });
@@ -84,9 +84,9 @@ export function normalizeResources(input: unknown, where = 'resources'): Resourc
   if (isPresent(raw.max_mem_tot) && isPresent(raw.max_mem_per_core)) {
     problems.push({ where, value: { max_mem_tot: raw.max_mem_tot, max_mem_per_core: raw.max_mem_per_core }, message: 'give at most one of max_mem_tot and max_mem_per_core' });
   } else if (isPresent(raw.max_mem_tot)) {
-    collect(problems, () => { mem = { kind: 'total', kb: parseMemKb(raw.max_mem_tot, `${where}.max_mem_tot`) }; });
+    keepProblems(problems, () => { mem = { kind: 'total', kb: parseMemKb(raw.max_mem_tot, `${where}.max_mem_tot`) }; });
   } else if (isPresent(raw.max_mem_per_core)) {
-    collect(problems, () => { mem = { kind: 'per_core', kb: parseMemKb(raw.max_mem_per_core, `${where}.max_mem_per_core`) }; });
+    keepProblems(problems, () => { mem = { kind: 'per_core', kb: parseMemKb(raw.max_mem_per_core, `${where}.max_mem_per_core`) }; });
   }
 
   let partitions: string[] | null = null;

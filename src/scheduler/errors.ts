@@ -1,5 +1,5 @@
-// Errors raised by the scheduler backends: a header template that cannot be filled, and queue command
-// output that cannot be read. Each names where the problem is, what was received and what was expected.
+// Errors raised by the scheduler backends: a header template that cannot be filled, queue command output that cannot
+// be read, an id or file name a command line would break on. Each names where, what was received and what was expected.
 import { XprError } from '../errors.ts';
 
 /** A batch header line (config `header`, partition `header`, header_extra, EXPYRE_HEADER_EXTRA) cannot be filled in. */

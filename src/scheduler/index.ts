@@ -1,5 +1,5 @@
-// Builds the scheduler backend a system names (local, slurm, sge, pbs).
-// The generic job layer only ever sees the Scheduler interface.
+// Builds the scheduler backend a system names (local, slurm, sge, pbs). Layers above see the Scheduler interface and
+// the shared pieces (kinds, accounting, common), never a backend class.
 import type { SystemConfig } from '../config/types.ts';
 import type { Scheduler } from './types.ts';
 import { LocalScheduler, type LocalSchedulerOptions } from './local.ts';

@@ -116,8 +116,8 @@ export class SlurmScheduler implements Scheduler {
   parseStatus(outputs: readonly string[], schedulerIds: readonly string[]): Map<string, QueueStatus> {
     const wanted = new Set(schedulerIds);
     const squeue = splitExitMarker(outputs[0] ?? '');
-    const live = collect(squeue.text, wanted, 'squeue');
-    const accounted = collect(outputs[1] ?? '', wanted, 'sacct');
+    const live = parseStatusLines(squeue.text, wanted, 'squeue');
+    const accounted = parseStatusLines(outputs[1] ?? '', wanted, 'sacct');
     const used = sacctUsage(outputs[1] ?? '', wanted);
     const squeueAnswered = squeue.rc === 0 || /Invalid job id specified/.test(squeue.text);
     const result = new Map<string, QueueStatus>();
@@ -178,7 +178,7 @@ export class SlurmScheduler implements Scheduler {
 
 // Parse `id|state|...` lines (squeue: id|state|reason; sacct: id|state|exitcode|reason) into statuses per wanted id.
 // Array tasks (`123_4`, `123_[5-9]`) and het-job parts (`123+0`) count for `123` when that is what was asked.
-function collect(text: string, wanted: ReadonlySet<string>, source: 'squeue' | 'sacct'): Map<string, QueueStatus> {
+function parseStatusLines(text: string, wanted: ReadonlySet<string>, source: 'squeue' | 'sacct'): Map<string, QueueStatus> {
   const isSacct = source === 'sacct';
   const found = new Map<string, QueueStatus>();
   for (const line of outputLines(text)) {

@@ -1,5 +1,5 @@
-// Errors raised by transports: dropped connections, host keys, authentication, configuration, timeouts.
-// Each carries the fields a caller (or the user reading the message) needs to act, including the exact command to run.
+// Errors raised by transports (dropped connection, host key, authentication, ssh config, timeout, refused channel, closed
+// transport, local program that cannot start), each with the fields a caller needs to act, including the command to run.
 import { XprError } from '../errors.ts';
 
 /** The connection dropped while a command was running; it was not repeated because it may not be idempotent (B21). */
@@ -174,6 +174,20 @@ export class TransportClosedError extends XprError {
   constructor(label: string) {
     super(`Transport to ${label} is closed; get a new one (getTransport) instead of reusing it after close()`);
     this.label = label;
+  }
+}
+
+/** The server refused to open an SSH channel for a command (e.g. more at once than its MaxSessions), still after a few
+ * retries; the command did not run, so running it again is safe. */
+export class ChannelOpenRefusedError extends XprError {
+  override name = 'ChannelOpenRefusedError';
+  readonly label: string;
+  readonly argv: readonly string[];
+  constructor(p: { label: string; argv: readonly string[]; reason: string }) {
+    super(`${p.label} refused to open an SSH channel for ${JSON.stringify(p.argv[0])} (${p.reason}); the command did not run. ` +
+      'If this repeats, the server allows fewer sessions per connection (MaxSessions) than xpr opens at once');
+    this.label = p.label;
+    this.argv = p.argv;
   }
 }
 

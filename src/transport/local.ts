@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
-import { spawnCollect } from './spawn-collect.ts';
+import { spawnCapture } from './spawn-capture.ts';
 import { SpawnError, TransportClosedError } from './errors.ts';
 
 export interface LocalTransportOptions {
@@ -32,7 +32,7 @@ export class LocalTransport implements Transport {
     if (argv.length === 0) throw new TypeError('exec needs at least the program name in argv');
     this.#commandsRun++;
     try {
-      return await spawnCollect(argv, { ...options, label: this.label, cwd: this.#cwd, env: this.#env ?? process.env });
+      return await spawnCapture(argv, { ...options, label: this.label, cwd: this.#cwd, env: this.#env ?? process.env });
     } catch (e) {
       // ENOENT also means a missing cwd: that is our configuration problem, not a missing program.
       if (e instanceof SpawnError && (e.code === 'ENOENT' || e.code === 'EACCES') && existsSync(this.#cwd)) {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
 import { quoteArgv } from './quote.ts';
-import { isReplayableStdin, spawnCollect } from './spawn-collect.ts';
+import { isReplayableStdin, spawnCapture } from './spawn-capture.ts';
 import { ChannelLimit } from './channel-limit.ts';
 import { SshConfigError, SshConnectError, TransportClosedError, TransportDroppedError } from './errors.ts';
 
@@ -86,7 +86,7 @@ export class OpenSshTransport implements Transport {
       // A master that exited (ControlPersist ran out while idle) removed its socket: start (or find) one again.
       if (this.#masterUp && !existsSync(this.#socket)) this.#master = null;
       await this.#ensureMaster();
-      const res = await spawnCollect([...this.#remsh, ...this.#controlOpts('auto'), this.#host, command], { ...options, label: this.label });
+      const res = await spawnCapture([...this.#remsh, ...this.#controlOpts('auto'), this.#host, command], { ...options, label: this.label });
       if (res.code !== 255 || !DROP_MESSAGES.test(res.stderr)) return res;
       // Exit 255 with such a message may also be the remote command's own: a master that still answers means it was.
       if ((await this.#control('check').catch(() => null))?.code === 0) return res;
@@ -147,7 +147,7 @@ export class OpenSshTransport implements Transport {
   }
 
   #control(op: 'check' | 'exit'): Promise<ExecResult> {
-    return spawnCollect([...this.#remsh, '-o', `ControlPath=${this.#socket}`, '-O', op, this.#host], { label: this.label, timeoutMs: 10_000 });
+    return spawnCapture([...this.#remsh, '-o', `ControlPath=${this.#socket}`, '-O', op, this.#host], { label: this.label, timeoutMs: 10_000 });
   }
 
   // Stop the master (`ssh -O exit`); later exec calls are refused.

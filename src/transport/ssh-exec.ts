@@ -2,8 +2,8 @@
 // Tells a drop before the command reached the server (safe to repeat) from one after (it may have run).
 import type { Client, ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from './types.ts';
-import { CommandTimeoutError } from './errors.ts';
-import { feedStdin, releaseStdin } from './spawn-collect.ts';
+import { ChannelOpenRefusedError, CommandTimeoutError } from './errors.ts';
+import { feedStdin, releaseStdin } from './spawn-capture.ts';
 
 /** The connection a channel runs on; `dropped` turns true as soon as the socket ends or closes. */
 export interface LiveConnection {
@@ -17,11 +17,6 @@ export class ChannelDropped extends Error {
   constructor(readonly reachedServer: boolean, cause?: unknown) {
     super(`connection dropped${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
   }
-}
-
-/** The server refused to open a session channel (e.g. over MaxSessions): the command did not run. */
-export class ChannelOpenRefused extends Error {
-  override name = 'ChannelOpenRefused';
 }
 
 // Run `command` (already quoted) on one new channel; resolves with output and exit status whatever the exit code.
@@ -63,7 +58,7 @@ export function runOnChannel(conn: LiveConnection, command: string, argv: readon
     const onChannel = (e: Error | undefined, ch: ClientChannel) => {
       if (e) {
         const refused = /open failure|open failed|administratively prohibited/i.test(e.message);
-        return finish(() => reject(conn.dropped ? new ChannelDropped(true, e) : refused ? new ChannelOpenRefused(e.message) : e));
+        return finish(() => reject(conn.dropped ? new ChannelDropped(true, e) : refused ? new ChannelOpenRefusedError({ label, argv, reason: e.message }) : e));
       }
       if (settled) return void ch.close(); // stopped while the channel was opening
       channel = ch;

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import type { ExecOptions, ExecResult, Transport, TransportStats } from './types.ts';
 import { quoteArgv } from './quote.ts';
 import { ChannelLimit } from './channel-limit.ts';
-import { SshConfigError, SshConnectError, TransportClosedError, TransportDroppedError } from './errors.ts';
+import { ChannelOpenRefusedError, SshConfigError, SshConnectError, TransportClosedError, TransportDroppedError } from './errors.ts';
 import { loadSshConfig } from './ssh-config.ts';
 import { describeSpec, isTransientConnectError, openConnection, type ConnectSettings, type OpenedConnection } from './ssh-connect.ts';
-import { isReplayableStdin } from './spawn-collect.ts';
-import { ChannelDropped, ChannelOpenRefused, runOnChannel, type LiveConnection } from './ssh-exec.ts';
+import { isReplayableStdin } from './spawn-capture.ts';
+import { ChannelDropped, runOnChannel, type LiveConnection } from './ssh-exec.ts';
 import { refConnection, unrefSsh2Keepalives } from './idle.ts';
 
 export interface Ssh2TransportOptions {
@@ -106,7 +106,7 @@ export class Ssh2Transport implements Transport {
       try {
         return await runOnChannel(conn, command, argv, options, this.label);
       } catch (e) {
-        if (e instanceof ChannelOpenRefused && refusals++ < 5) {
+        if (e instanceof ChannelOpenRefusedError && refusals++ < 5) {
           await sleep(50 * refusals); // session slots free up as other channels close
           continue;
         }

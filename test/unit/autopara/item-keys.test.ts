@@ -4,10 +4,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callKeys } from '../../../src/autopara/item-keys.ts';
-import { collectInputFiles } from '../../../src/job/spec.ts';
+import { resolveInputFiles } from '../../../src/job/spec.ts';
 
 const inputFileDigests = async (globs: string[], cwd: string): Promise<Array<[string, string]>> =>
-  (await collectInputFiles(globs, cwd)).map((f): [string, string] => [f.rel, f.sha256]);
+  (await resolveInputFiles(globs, cwd)).map((f): [string, string] => [f.rel, f.sha256]);
 import { UncodableValueError } from '../../../src/codec/index.ts';
 import { JobOptionError } from '../../../src/job/index.ts';
 

@@ -10,7 +10,7 @@ import { quote, quoteArgv } from '../../../src/transport/quote.ts';
 import { renderJobBody, normalizeEnvVars } from '../../../src/system/job-script.ts';
 import { sanitizeJobName, makeJobId } from '../../../src/job/ids.ts';
 import { preSubmit } from '../../../src/system/system-ops.ts';
-import { collectInputFiles, prepareJob } from '../../../src/job/spec.ts';
+import { resolveInputFiles, prepareJob } from '../../../src/job/spec.ts';
 import { packEntries, unpackInto } from '../../../src/system/tar-stream.ts';
 import { JobOptionError } from '../../../src/job/errors.ts';
 import { makeScheduler } from '../../../src/scheduler/index.ts';
@@ -116,7 +116,7 @@ test.serial('input file names with metacharacters are staged by tar byte for byt
   const cwd = mkdtempSync(join(scratch, 'inputs-'));
   const names = ['$(touch CANARY)', '`touch CANARY`', "q'uote", 'd"q', 'semi;colon', 'new\nline', 'sp ace', '-rf', '--checkpoint-action=exec=touch CANARY'].map((n) => n.replaceAll('CANARY', CANARY.replaceAll('/', '_')));
   for (const n of names) writeFileSync(join(cwd, n), `content of ${n}`);
-  const files = await collectInputFiles(names.map((n) => n.replace(/[*?[\]{}()!]/g, '\\$&')), cwd);
+  const files = await resolveInputFiles(names.map((n) => n.replace(/[*?[\]{}()!]/g, '\\$&')), cwd);
   t.deepEqual(files.map((f) => f.rel).sort(), [...names].sort());
   // pack as staging does (job dir entries relative to the stage base), unpack as the remote does
   const stage = mkdtempSync(join(scratch, 'stage-'));

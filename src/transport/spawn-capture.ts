@@ -1,11 +1,11 @@
-// Runs one local program (no shell) and collects its output: stdin feeding, timeout and abort for local/openssh.
+// Runs one local program (no shell) and captures its output: stdin feeding, timeout and abort for local/openssh.
 // Only the child it started is signalled (SIGTERM, then SIGKILL after a grace period); its own children are left alone.
 import { spawn } from 'node:child_process';
 import { Readable, type Writable } from 'node:stream';
 import type { ExecOptions, ExecResult } from './types.ts';
 import { CommandTimeoutError, SpawnError } from './errors.ts';
 
-export interface SpawnCollectOptions extends ExecOptions {
+export interface SpawnCaptureOptions extends ExecOptions {
   /** Names the target in error messages. */
   label: string;
   cwd?: string;
@@ -15,7 +15,7 @@ export interface SpawnCollectOptions extends ExecOptions {
 }
 
 // Spawn argv[0] with argv[1..], feed stdin, and resolve with stdout/stderr/exit status (rejects on timeout/abort/spawn failure).
-export function spawnCollect(argv: readonly string[], opts: SpawnCollectOptions): Promise<ExecResult> {
+export function spawnCapture(argv: readonly string[], opts: SpawnCaptureOptions): Promise<ExecResult> {
   const { signal } = opts;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<ExecResult>((resolve, reject) => {
