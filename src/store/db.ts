@@ -37,3 +37,9 @@ export const now = (): number => Date.now() / 1000;
 
 /** Ids or keys per query when many are looked up at once (passed as one JSON array). */
 export const QUERY_KEYS = 50_000;
+
+// `column IN (?, ?, ...)` for `values` (an empty list matches nothing), its values appended to `params`.
+export function sqlIn(column: string, values: readonly unknown[], params: unknown[]): string {
+  params.push(...values);
+  return `${column} IN (${values.map(() => '?').join(', ') || 'NULL'})`;
+}

@@ -1,7 +1,7 @@
 // Items of map jobs: which item keys each job holds (job_items) and the per-item results stored as jobs end
 // (item_results), read in blocks of keys passed as one JSON array. Used by JobStore (store.ts).
 import type { StoreDb } from './db.ts';
-import { now, QUERY_KEYS } from './db.ts';
+import { now, QUERY_KEYS, sqlIn } from './db.ts';
 import type { JobState } from './states.ts';
 import type { ItemResult } from './rows.ts';
 
@@ -80,12 +80,10 @@ export function listItemResults(s: StoreDb, filter: { jobIds?: readonly string[]
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.jobIds) {
-    where.push(`job_id IN (${filter.jobIds.map(() => '?').join(', ') || 'NULL'})`);
-    params.push(...filter.jobIds);
+    where.push(sqlIn('job_id', filter.jobIds, params));
   }
   if (filter.itemKeys) {
-    where.push(`item_key IN (${filter.itemKeys.map(() => '?').join(', ') || 'NULL'})`);
-    params.push(...filter.itemKeys);
+    where.push(sqlIn('item_key', filter.itemKeys, params));
   }
   if (filter.before !== undefined) {
     where.push('created_at < ?');

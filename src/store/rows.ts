@@ -3,6 +3,7 @@
 import type { JobOutcome, JobState } from './states.ts';
 import { isJobOutcome } from './states.ts';
 import { parseJobDetails, type JobDetails } from './job-details.ts';
+import { sqlIn } from './db.ts';
 
 export interface JobRow {
   id: string;
@@ -99,12 +100,10 @@ export function jobQuery(columns: string, filter: JobFilter, opts: ListOrder, or
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.ids) {
-    where.push(`id IN (${filter.ids.map(() => '?').join(', ') || 'NULL'})`);
-    params.push(...filter.ids);
+    where.push(sqlIn('id', filter.ids, params));
   }
   if (filter.states) {
-    where.push(`state IN (${filter.states.map(() => '?').join(', ') || 'NULL'})`);
-    params.push(...filter.states);
+    where.push(sqlIn('state', filter.states, params));
   }
   if (filter.system !== undefined) {
     where.push('system = ?');
