@@ -3,7 +3,7 @@
 import { encode } from '../codec/index.ts';
 import type { JobRow } from '../store/index.ts';
 import { JobDiedError, JobFailedError, JobCancelledError, type XprContext } from '../job/index.ts';
-import { readItemRecords, readJobError, readTail } from '../job/collect.ts';
+import { readItemRecords, readJobError, readTail } from '../job/job-outputs.ts';
 import { JobFiles } from '../runner/contract.ts';
 import type { ItemFailure } from './failures.ts';
 import type { Chunk } from './call-record.ts';

@@ -2,7 +2,7 @@
 // the store in two queries, and one job's detail (history, remote error and stack, log tails from the stage dir).
 import type { JobEvent, JobRow, JobState, JobStore } from '../store/index.ts';
 import { ENDED_STATES, OUTCOME_STATES, WAITING_STATES } from '../store/index.ts';
-import { readJobError, readTail } from '../job/collect.ts';
+import { readJobError, readTail } from '../job/job-outputs.ts';
 import { JobFiles } from '../runner/contract.ts';
 import { usageOf, type DashUsage } from './usage.ts';
 

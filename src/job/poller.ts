@@ -5,7 +5,7 @@ import type { JobServices } from './services.ts';
 import type { SystemSession } from '../system/session.ts';
 import { pollJobs, fetchJobs, recordedSchedulerId, type FetchRequest, type PollWatch } from '../system/system-ops.ts';
 import { decideJobState } from './decide.ts';
-import { copyOutputFiles } from './collect.ts';
+import { copyOutputFiles } from './job-outputs.ts';
 import { JobAbandonedError, JobFileError, JobRemovedError, JobWaitTimeoutError, WaitStoppedError } from './errors.ts';
 import { MIN_POLL_MS, nextPollDelayMs, typicalRunMs } from './poll-schedule.ts';
 import { isHeld, jobsInQueue } from './throttle.ts';

@@ -10,7 +10,7 @@ import { spoolDirOf } from '../system/session.ts';
 import { startJobs, groupBySystem, type StartOptions } from './lifecycle.ts';
 import type { WaitOptions } from './poller.ts';
 import { cancelInQueue, findJobsByName, pollJobs, recordedSchedulerId, removeJobDirs } from '../system/system-ops.ts';
-import { readResult, readJobError, readItemRecords, readTail, copyOutputFiles } from './collect.ts';
+import { readResult, readJobError, readItemRecords, readTail, copyOutputFiles } from './job-outputs.ts';
 import { JobFailedError, JobDiedError, JobCancelledError, JobRemovedError } from './errors.ts';
 import { XprError } from '../errors.ts';
 

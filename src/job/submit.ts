@@ -8,7 +8,7 @@ import type { JobRow } from '../store/index.ts';
 import { BaseFiles } from '../runner/contract.ts';
 import type { SystemSession } from '../system/session.ts';
 import { stageJobs } from '../system/system-ops.ts';
-import { submitMaybeArrays, type ArrayContext } from '../system/array.ts';
+import { submitMaybeArrays, type ArrayShared } from '../system/array.ts';
 import type { JobServices } from './services.ts';
 import { newLease, isStaleLease, leaseHeld } from './lease.ts';
 import { JobSubmitError } from './errors.ts';
@@ -66,7 +66,7 @@ export interface StageAndSubmitOptions {
   owner: string;
   /** Called after each step with what was done (XPR_TIMING). */
   lap?: (what: string) => void;
-  arrays?: ArrayContext;
+  arrays?: ArrayShared;
 }
 
 // Stage the created jobs in one transfer (sending code files not yet on the system), then submit them all.
@@ -179,7 +179,7 @@ interface SubmitStagedOptions {
   staged: JobRow[];
   owner: string;
   lap?: (what: string) => void;
-  arrays?: ArrayContext;
+  arrays?: ArrayShared;
   /** Places taken by jobs that ended for xpr but that the queue still lists. */
   lingering?: number;
 }

@@ -19,7 +19,7 @@ export const DEFAULT_MAX_ARRAY_SIZE: Readonly<Record<ArrayKind, number>> = {
 };
 
 /** What the array scripts of one start share with its jobs' own scripts (same allocation and header). */
-export interface ArrayContext {
+export interface ArrayShared {
   /** Arrays asked for this start (RemoteInfo job_array), else the system's `arrays`. */
   asked: boolean | undefined;
   fit: NodeFit;
@@ -70,7 +70,7 @@ export function planArrays(session: SystemSession, jobs: readonly SubmitRequest[
 }
 
 // The array's job script: the header of its jobs (same allocation), a body that runs the task's own job script.
-export function renderArrayScript(session: SystemSession, part: ArrayPart, ctx: ArrayContext): string {
+export function renderArrayScript(session: SystemSession, part: ArrayPart, ctx: ArrayShared): string {
   return session.scheduler.renderScript({
     jobId: part.name,
     system: session.system,
@@ -121,7 +121,7 @@ export function isArrayRefusal(message: string): boolean {
 // Submit arrays with one remote command that also writes each array's dir (job dir list and script). An array dir that
 // already holds an id (an earlier answer was lost) replays it. After a submit every job dir gets its task's id, so a
 // job whose answer is lost is found again like a plain one.
-export async function submitArrays(session: SystemSession, parts: readonly ArrayPart[], ctx: ArrayContext): Promise<Map<string, ArrayOutcome>> {
+export async function submitArrays(session: SystemSession, parts: readonly ArrayPart[], ctx: ArrayShared): Promise<Map<string, ArrayOutcome>> {
   const out = new Map<string, ArrayOutcome>();
   if (parts.length === 0) return out;
   const kind = session.system.scheduler as ArrayKind;
@@ -182,7 +182,7 @@ export function markArraysRefused(session: SystemSession, why: string): void {
 // Submit jobs, the ones this start made (ctx.fresh) as arrays when arrays are on; the others, lone jobs, and arrays the
 // queue refused go one by one. Outcomes per job id, as submitJobs gives them.
 export async function submitMaybeArrays(
-  session: SystemSession, jobs: readonly SubmitRequest[], ctx: ArrayContext | undefined, logger: Logger,
+  session: SystemSession, jobs: readonly SubmitRequest[], ctx: ArrayShared | undefined, logger: Logger,
 ): Promise<Map<string, SubmitOutcome>> {
   if (!ctx || !arraysEnabled(session, ctx.asked)) return submitJobs(session, jobs, logger);
   const { parts, single } = planArrays(session, jobs.filter((j) => ctx.fresh.has(j.id)));

@@ -1,5 +1,5 @@
 // Bringing the result files (and declared output files) of finished jobs from the system into their local stage dirs,
-// in one tar transfer; outputs that are not regular files are refused and listed for collect to report.
+// in one tar transfer; outputs that are not regular files are refused and listed, for job/job-outputs.ts to report.
 import { mkdirSync, mkdtempSync, readdirSync, lstatSync, renameSync, rmSync } from 'node:fs';
 import { join, dirname, sep } from 'node:path';
 import { unpackInto } from './tar-stream.ts';

@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, existsSync, symlinkSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, encode, CodecFormatError } from '../../../src/codec/index.ts';
-import { readResult, readJobError, readItemRecords, copyOutputFiles } from '../../../src/job/collect.ts';
+import { readResult, readJobError, readItemRecords, copyOutputFiles } from '../../../src/job/job-outputs.ts';
 import { JobFileError } from '../../../src/job/errors.ts';
 import { JobFiles } from '../../../src/runner/contract.ts';
 

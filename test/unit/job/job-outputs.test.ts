@@ -3,7 +3,7 @@ import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readItemRecords, readResult } from '../../../src/job/collect.ts';
+import { readItemRecords, readResult } from '../../../src/job/job-outputs.ts';
 import { JobFileError } from '../../../src/job/errors.ts';
 import { JobFiles } from '../../../src/runner/contract.ts';
 import { encode } from '../../../src/codec/index.ts';
