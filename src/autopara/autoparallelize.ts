@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { locateOp, bundleModule, type CodeBundle } from '../bundle/index.ts';
 import { encode, decode } from '../codec/index.ts';
-import { warnSettingDifferences } from './settings-diff.ts';
+import { warnSettingDifferences, warnForJobs } from './settings-diff.ts';
 import { resolveInputFiles, defaultContext, type XprContext } from '../job/index.ts';
 import { callerStack } from '../routing/stack.ts';
 import { resolveRemoteInfo } from '../routing/expyre-info.ts';
@@ -13,7 +13,8 @@ import { runPool, defaultNumWorkers } from '../pool/pool.ts';
 import { writeOutputs, readOutputs } from './outputs.ts';
 import { createProgress } from './progress.ts';
 import { noJobs, ProgressEmitter, type AutoparaProgressEvent, type ProgressListener, type ProgressSnapshot } from './progress-events.ts';
-import { callKeys } from './item-keys.ts';
+import { callKeys, inputsKey } from './item-keys.ts';
+import { readSnapshot, saveSnapshot } from './snapshot.ts';
 import { submitRemote, gatherRemote, type GatherOptions, type RemoteCall } from './remote-map.ts';
 import { parseCallRecord, type CallRecord } from './call-record.ts';
 import { ItemsFailedError, type ItemFailure } from './failures.ts';
@@ -101,7 +102,8 @@ export class AutoparaOptionError extends XprError {
   override name = 'AutoparaOptionError';
 }
 
-type Outcome = { results: unknown[]; failures: ItemFailure[] };
+/** `jobIds`: the jobs whose stored item results the results are (remote calls). */
+type Outcome = { results: unknown[]; failures: ItemFailure[]; jobIds?: string[] };
 
 const XPR_SRC = fileURLToPath(new URL('..', import.meta.url));
 
@@ -149,8 +151,18 @@ async function run<R>(
   const bundleOpts = external?.length ? { external } : {};
   const bundle = remote !== null || outputs !== null ? await bundleModule(ref, bundleOpts) : ctx.env.XPR_JOB_ID ? null : await localBundle(ref, ctx, bundleOpts);
   const inputFiles = remote ? (await resolveInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
-  const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
+  // A call whose items all succeeded before is answered from its snapshot (one row), without item keys (`wait: false`
+  // takes the full path, which also records the call for collectCall in other processes).
+  const snapshotKey = bundle && !options.recompute && options.wait !== false ? inputsKey(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
+  const generation = snapshotKey ? ctx.store.itemResultsGeneration() : 0;
+  const snapshot = snapshotKey ? readSnapshot(ctx, snapshotKey, inputs.length) : null;
+  if (snapshot) {
+    const about: EventBase = { op: ref.exportName, where: remote ? 'remote' : 'local', callKey: snapshot.callKey, total: inputs.length };
+    const call = remote && { op: bundle!, inputs, extraArgs, batchSize, info: remote, cwd: ctx.cwd };
+    return answerFromSnapshot<R>(ctx, snapshot, about, call || null, outputs, options);
+  }
+  const keys = bundle ? callKeys(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
 
   const recompute = recomputeKeys(options.recompute, inputs, keys?.itemKeys ?? []);
   const prior = outputs && keys ? readOutputs(outputs, keys.callKey, inputs.length) : null;
@@ -180,10 +192,29 @@ async function run<R>(
     outcome = await withProgress(ctx, about, options, undefined, (emitter) =>
       gatherRemote(ctx, record, { signal: options.signal, onCounts: (c) => emitter.update(c), resubmit: { call, enabled: remote.resubmit_killed_jobs } }));
   }
+  if (snapshotKey && keys && !prior && outcome.failures.length === 0) saveSnapshot(ctx, snapshotKey, { callKey: keys.callKey, jobIds: outcome.jobIds ?? [] }, outcome.results, generation);
   return settle<R>(outcome, keys?.callKey ?? '', outputs, ignoreFailed);
 }
 
 type EventBase = Pick<AutoparaProgressEvent, 'op' | 'where' | 'callKey' | 'total'>;
+
+// The results of a call whose items all succeeded before, from its snapshot: the remote call's warnings about the
+// settings of the jobs behind them, progress events saying all are cached, and the outputs file written if it differs.
+async function answerFromSnapshot<R>(
+  ctx: XprContext, snapshot: { callKey: string; jobIds: string[]; results: unknown[] }, about: EventBase, call: RemoteCall | null,
+  outputs: string | null, options: AutoparallelizeOptions,
+): Promise<AutoparaResults<R>> {
+  const n = snapshot.results.length;
+  if (call) await warnForJobs(ctx, call, snapshot.jobIds);
+  await withProgress(ctx, about, options, { items: { done: n, failed: 0, cached: n }, jobs: noJobs() }, async () => undefined);
+  if (outputs !== null && readOutputs(outputs, snapshot.callKey, n)?.failures.length === 0) {
+    ctx.logger.info(`${outputs} already holds this call's ${n} results: nothing to do`);
+  } else {
+    ctx.logger.info(`all ${n} results of this call are stored (its snapshot): nothing to run`);
+    if (outputs !== null) await writeOutputs(outputs, snapshot.results, [], { callKey: snapshot.callKey });
+  }
+  return asResults<R>({ results: snapshot.results, failures: [] });
+}
 
 // Run `work` with the call's progress events going to the display (`progress` mode) and to `onProgress`: a start
 // (with `initial` counts), the updates `work` sends, and an end, also when `work` throws.

@@ -22,6 +22,17 @@ export function callKeys(
   return { callKey: canonicalHash({ base, items: itemKeys }), itemKeys };
 }
 
+// The key of a call's snapshot (its whole result list, store/snapshots.ts): the same parts as the item keys, with the
+// inputs hashed as one list (one pass, no per-item digests), so a fully cached rerun finds its results without the
+// item keys. Equal inputs keys mean equal item keys, hence the same call key.
+export function inputsKey(
+  bundle: Pick<CodeBundle, 'hash' | 'exportName'>, extraArgs: readonly unknown[], hashIgnore: ReadonlyArray<string | number>,
+  inputs: readonly unknown[], inputFiles: ReadonlyArray<readonly [string, string]> = [],
+): string {
+  const args = canonicalHash(withoutIgnored(extraArgs, hashIgnore), 'args');
+  return canonicalHash({ snapshot: 1, code: bundle.hash, exportName: bundle.exportName, args, inputFiles, inputs: canonicalHash(inputs, 'inputs') });
+}
+
 // canonicalHash([a, b]) for two hex digests, whose canonical text is fixed (hex needs no escaping): one sha256 call
 // instead of the general writer per item, same key (checked in test/unit/autopara/item-keys-fast.test.ts).
 export function pairHash(a: string, b: string): string {

@@ -161,7 +161,7 @@ const HARVEST_RETRIES = 5;
 
 // Wait for every job of the call, harvest item results as jobs end, and assemble results by item index. Without
 // `resubmit` (another process), chunks resubmitted meanwhile by the calling process are read from the store and followed.
-export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: GatherOptions = {}): Promise<{ results: unknown[]; failures: ItemFailure[] }> {
+export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: GatherOptions = {}): Promise<{ results: unknown[]; failures: ItemFailure[]; jobIds: string[] }> {
   const failures = new Map<number, ItemFailure>();
   const harvested = new Set<string>();
   const byKey = new Map<string, number[]>();
@@ -215,16 +215,19 @@ export async function gatherRemote(ctx: XprContext, record: CallRecord, opts: Ga
   // Good results are never replaced by failures, so only the items without one at the start are read again.
   const again = ctx.store.getItemResults(record.itemKeys.filter((k) => !initial.get(k)?.ok));
   const stored = again.size ? new Map([...initial, ...again]) : initial;
+  const jobIds = new Set<string>();
   const results = record.itemKeys.map((k) => {
     const r = stored.get(k);
-    return r?.ok ? (decode(r.payload) as { value: unknown }).value : undefined;
+    if (!r?.ok) return undefined;
+    jobIds.add(r.jobId);
+    return (decode(r.payload) as { value: unknown }).value;
   });
   for (const [i, k] of record.itemKeys.entries()) {
     // An item with a good stored result (from a retry, another call or another process) has not failed.
     if (stored.get(k)?.ok) failures.delete(i);
     else if (!failures.has(i)) failures.set(i, { index: i, jobId: null, error: new Error('no job produced a result for this item') });
   }
-  return { results, failures: [...failures.values()].sort((a, b) => a.index - b.index) };
+  return { results, failures: [...failures.values()].sort((a, b) => a.index - b.index), jobIds: [...jobIds] };
 }
 
 // Resubmit the failed items of died chunks (bounded attempts, more max_time when it fits) and save the new chunks in

@@ -11,7 +11,12 @@ export async function warnSettingDifferences(ctx: XprContext, call: RemoteCall, 
   const ids = new Set(record.chunks.map((c) => c.jobId));
   // The results submitRemote just read (a second read of 10^5 payloads was a quarter of a cached rerun).
   for (const r of (lookedUpResults(record) ?? ctx.store.getItemResults(record.itemKeys)).values()) if (r.ok) ids.add(r.jobId);
-  const rows = ctx.store.list({ ids: [...ids] }).filter((r) => !/_retry\d+$/.test(r.name));
+  return warnForJobs(ctx, call, [...ids]);
+}
+
+// The same for the jobs `ids` (those behind a call's snapshot).
+export async function warnForJobs(ctx: XprContext, call: RemoteCall, ids: readonly string[]): Promise<string[]> {
+  const rows = ctx.store.list({ ids }).filter((r) => !/_retry\d+$/.test(r.name));
   if (rows.length === 0) return [];
   const { info } = call;
   const probe = await prepareJob({

@@ -7,8 +7,12 @@ import { StoredDataError } from './errors.ts';
 /** A call record as stored: a JSON object whose shape its writer (autopara) owns. */
 export type StoredCall = Record<string, unknown>;
 
+// The call's record and its snapshots (snapshots.ts).
 export function deleteCall(s: StoreDb, callKey: string): boolean {
-  return s.write(() => s.db.prepare('DELETE FROM calls WHERE call_key = ?').run(callKey).changes > 0);
+  return s.write(() => {
+    s.db.prepare('DELETE FROM call_snapshots WHERE call_key = ?').run(callKey);
+    return s.db.prepare('DELETE FROM calls WHERE call_key = ?').run(callKey).changes > 0;
+  });
 }
 
 // A record equal to the stored one is not written again (a cached rerun of 10^6 items would rewrite 70 MB).

@@ -5,6 +5,7 @@ export type { JobRow, NewJob, JobEvent, JobFilter, ItemResult, JobBrief, ListOrd
 export type { JobDetails, JobFit, StoredEnvVar } from './job-details.ts';
 export type { TransitionOptions } from './jobs.ts';
 export type { StoredCall } from './calls.ts';
+export type { CallSnapshot } from './snapshots.ts';
 export {
   type JobState, type JobOutcome, JOB_STATES, JOB_OUTCOMES, REUSABLE_STATES, LIVE_STATES, NEW_OR_LIVE_STATES, RESULT_HOLDER_STATES,
   UNCOLLECTED_STATES, IN_QUEUE_STATES, WAITING_STATES, OUTCOME_STATES, ENDED_STATES, OUTCOME_STATE, DIED_OUTCOMES, isLegalTransition,

@@ -90,4 +90,20 @@ export const MIGRATIONS: readonly string[] = [
        ELSE s
      END FROM ended
    );`,
+  // 7: the whole result list of a call whose items all succeeded (snapshots.ts), so a fully cached rerun of 10^6 items
+  //    reads one row; valid while no stored item result was deleted or replaced since (a counter the triggers bump)
+  `CREATE TABLE call_snapshots (
+     inputs_key TEXT PRIMARY KEY,
+     call_key   TEXT NOT NULL,
+     generation INTEGER NOT NULL,
+     job_ids    TEXT NOT NULL,
+     payload    TEXT NOT NULL,
+     created_at REAL NOT NULL
+   );
+   CREATE INDEX call_snapshots_call ON call_snapshots (call_key);
+   INSERT OR IGNORE INTO meta (key, value) VALUES ('item_results_generation', '0');
+   CREATE TRIGGER item_results_deleted AFTER DELETE ON item_results
+     BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'item_results_generation'; END;
+   CREATE TRIGGER item_results_replaced AFTER UPDATE ON item_results
+     BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'item_results_generation'; END;`,
 ];

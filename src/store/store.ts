@@ -1,5 +1,5 @@
 // The job store: one SQLite file per project root (jobs, events, item results, call records, staged code). Owns opening
-// it (WAL locally; rollback journal + writer lock dir on network filesystems), migrations and metadata; queries in jobs/items/leases/calls.ts.
+// it (WAL locally; rollback journal + writer lock dir on network filesystems), migrations and metadata; queries in jobs/items/leases/calls/snapshots.ts.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import * as jobs from './jobs.ts';
 import * as items from './items.ts';
 import * as leases from './leases.ts';
 import * as calls from './calls.ts';
+import * as snapshots from './snapshots.ts';
 
 export const STORE_FILE = 'xpr-jobs.sqlite';
 
@@ -73,6 +74,10 @@ export class JobStore {
       db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
       const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
       const version = row ? Number(row.value) : 0;
+      // No readable schema version beside tables of a schema: damaged (running the migrations again would fail).
+      if (!Number.isInteger(version) || (version === 0 && db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").get())) {
+        throw storeFailure(this.path, Object.assign(new Error(`malformed schema version ${JSON.stringify(row?.value ?? null)} in a store that has tables`), { code: 'SQLITE_CORRUPT' }), 0);
+      }
       if (version > MIGRATIONS.length) {
         throw new StoreError(
           `The job store ${this.path} has schema version ${version}, newer than this xpr understands (${MIGRATIONS.length}). Upgrade xpr.`,
@@ -293,6 +298,21 @@ export class JobStore {
   /** Every autoparallelize call's record, oldest first (for the dashboard). */
   listCalls(): Array<{ callKey: string; details: calls.StoredCall; createdAt: number; updatedAt: number }> {
     return calls.listCalls(this.#s);
+  }
+
+  /** The snapshot of a call whose items all succeeded, under its inputs key (snapshots.ts). */
+  getCallSnapshot(inputsKey: string): snapshots.CallSnapshot | undefined {
+    return snapshots.getCallSnapshot(this.#s, inputsKey);
+  }
+
+  /** A counter of item results deleted or replaced: read it before reading item results, pass it to putCallSnapshot. */
+  itemResultsGeneration(): number {
+    return snapshots.itemResultsGeneration(this.#s);
+  }
+
+  /** Save a call's results as one snapshot, unless an item result was deleted or replaced since `generation` (false). */
+  putCallSnapshot(inputsKey: string, snapshot: snapshots.CallSnapshot, generation: number): boolean {
+    return snapshots.putCallSnapshot(this.#s, inputsKey, snapshot, generation);
   }
 
   /** Whether a code file was sent to `place` (a system and its run dir, as one string). */
