@@ -1,7 +1,7 @@
 // Benchmark: the user's path — N one-item jobs through autoparallelize routed by WFL_EXPYRE_INFO over ssh into Slurm —
 // against the raw loop of N `sbatch --wrap true` in one ssh session, same run, order ABBA. Also the job-side overhead:
 // job start (a pre_cmd's timestamp) to the op's first line, against a bare `node -e` start on the node.
-// Needs the test cluster (. /tmp/xpr-cluster/env.sh):  node --import tsx test/bench/autopara-slurm.bench.ts [N=40]
+// Needs the test cluster (. /tmp/xpr-cluster/env.sh):  node --import tsx test/bench/autopara-slurm.bench.ts [N=40] [--xpr-only]
 import { randomUUID } from 'node:crypto';
 import { autoparallelize } from '../../src/index.ts';
 import { clusterProject, benchCluster } from '../helpers/cluster.ts';
@@ -30,6 +30,7 @@ async function viaAutopara(): Promise<{ totalS: number; submitS: number; command
     const totalS = (performance.now() - t0) / 1000;
     const s = ctx.transportStats().slurm_ssh!;
     if (results.failures.length || results.length !== N) throw new Error(`${results.failures.length} of ${N} items failed`);
+    if (process.env.XPR_TIMING === '1') process.stderr.write(p.logLines.filter((l) => l.includes('timing:')).join(''));
     return { totalS, submitS, commands: s.commandsRun, connections: s.connectionsOpened, polls: (await ctx.poller('slurm_ssh')).pollsRun, sideMs: results as number[] };
   } finally {
     await ctx.close();
@@ -38,6 +39,12 @@ async function viaAutopara(): Promise<{ totalS: number; submitS: number; command
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const f = (v: number): string => v.toFixed(2);
+if (process.argv[3] === '--xpr-only') {
+  // One xpr run alone, e.g. with XPR_TIMING=1 to see where its submit time goes.
+  const b = await viaAutopara();
+  console.log(`xpr: total ${f(b.totalS)} s, all submitted after ${f(b.submitS)} s, ${b.commands} remote commands`);
+  process.exit(0);
+}
 const load0 = loadavg();
 const a1 = await rawSbatchLoop(cluster, N);
 const b1 = await viaAutopara();
