@@ -2,6 +2,7 @@
 // Default worker script of runPool; other programs start the same loop on themselves (protocol in pool.ts).
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { PoolOpLoadError } from './errors.ts';
+import { installStackMaps } from './stack-maps.ts';
 import { loadOp, postOutcomes, runBatch, toWireError, type BatchMessage, type Op, type PoolWorkerData, type WorkerMessage } from './pool-batch.ts';
 
 let started = false;
@@ -15,6 +16,7 @@ export function poolWorkerMain(): void {
     throw new Error('poolWorkerMain() must run in a worker thread started by runPool (workerData.xprPoolWorker === 1)');
   }
   started = true;
+  installStackMaps(); // before the op is imported: its errors' stacks name its original files
   const send = (message: WorkerMessage): void => port.postMessage(message);
   const opReady: Promise<Op | null> = loadOp(data.codeFile, data.exportName).then(
     (op) => { send({ t: 'ready' }); return op; },

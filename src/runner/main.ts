@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { isMainThread, workerData } from 'node:worker_threads';
 import { encode, encodeChunks, decode, decodeBytes, writeChunksSync } from '../codec/index.ts';
 import { runPool, poolWorkerMain, type ItemOutcome } from '../pool/pool.ts';
+import { installStackMaps } from '../pool/stack-maps.ts';
 import { BaseFiles, JobFiles, RUNNER_SPEC_VERSION, type RunnerSpec } from './contract.ts';
 import { measureRunnerUsage } from './usage.ts';
 import { explainMissingPackage } from './missing-package.ts';
@@ -13,12 +14,14 @@ import { dirname } from 'node:path';
 
 // Entry point: run the job in the dir given as argv[2] (default: cwd). Exit code 0 = result written; the process
 // exits once the outcome is written.
-// In a worker thread started by the map-mode pool on this same file, serve the pool instead.
+// In a worker thread started by the map-mode pool on this same file, serve the pool instead (it installs the stack
+// maps of its thread). Stacks are source-mapped lazily (pool/stack-maps.ts), not by `node --enable-source-maps`.
 export async function runnerMain(): Promise<void> {
   if (!isMainThread) {
     if ((workerData as { xprPoolWorker?: number } | null)?.xprPoolWorker) poolWorkerMain();
     return;
   }
+  installStackMaps();
   const jobDir = resolve(process.argv[2] ?? '.');
   try {
     const spec = JSON.parse(readFileSync(join(jobDir, JobFiles.spec), 'utf8')) as RunnerSpec;

@@ -44,7 +44,7 @@ export function renderJobBody(spec: JobBodySpec): string {
     ...section('system commands', spec.systemCommands),
     ...section('pre_cmds', spec.preCmds),
     ...spec.envVars.map((e) => `export ${e.name}=${renderEnvValue(e.value, e.form, `env_vars.${e.name}`)}`),
-    `${quoteArgv([spec.nodeCmd, '--enable-source-maps', spec.runnerPath, spec.jobDir])} > ${JobFiles.stdout} 2> ${JobFiles.stderr}`,
+    `${quoteArgv([spec.nodeCmd, spec.runnerPath, spec.jobDir])} > ${JobFiles.stdout} 2> ${JobFiles.stderr}`,
     'xpr_rc=$?',
     ...section('post_cmds', spec.postCmds),
     `cd ${quote(spec.jobDir)} && printf '%s\\n' "$xpr_rc" > ${JobFiles.exit}.tmp && mv -f ${JobFiles.exit}.tmp ${JobFiles.exit}`,

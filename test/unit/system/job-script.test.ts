@@ -1,7 +1,7 @@
 // Job script bodies: env var values are quoted except ${VAR} references; names are validated; ids are safe.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { normalizeEnvVars } from '../../../src/system/job-script.ts';
+import { normalizeEnvVars, renderJobBody } from '../../../src/system/job-script.ts';
 import { renderEnvValue } from '../../../src/system/env-value.ts';
 import { sanitizeJobName, makeJobId } from '../../../src/job/ids.ts';
 import { JobOptionError } from '../../../src/job/errors.ts';
@@ -54,4 +54,14 @@ test('job names are reduced to scheduler-safe characters and ids are padding-fre
   t.is(sanitizeJobName('!!!'), 'job');
   const id = makeJobId('relax', 'ab'.repeat(32));
   t.regex(id, /^relax_[a-z2-7]{12}_[a-z2-7]{4}$/);
+});
+
+test('the runner runs without --enable-source-maps: it maps stacks lazily itself (pool/stack-maps.ts)', (t) => {
+  const body = renderJobBody({
+    jobId: 'j1', jobDir: '/base/j1', runnerPath: '/base/_code/runner-x.mjs', nodeCmd: 'node',
+    fit: { partition: { name: 'p', schedulerName: 'p', numCores: 1, maxTimeS: null, maxMemKb: null, header: [] }, numNodes: 1, numCores: 1, numCoresPerNode: 1, maxTimeS: 600 },
+    systemCommands: [], preCmds: [], postCmds: [], envVars: [],
+  });
+  t.regex(body, /^node \/base\/_code\/runner-x\.mjs \/base\/j1 > /m);
+  t.notRegex(body, /source-maps/);
 });
