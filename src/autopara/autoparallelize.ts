@@ -153,10 +153,10 @@ async function run<R>(
   const inputFiles = remote ? (await resolveInputFiles(remote.input_files, ctx.cwd)).map((f): [string, string] => [f.rel, f.sha256]) : [];
   const ignoreFailed = options.ignoreFailed ?? remote?.ignore_failed_jobs ?? false;
   // A call whose items all succeeded before is answered from its snapshot (one row), without item keys (`wait: false`
-  // takes the full path, which also records the call for collectCall in other processes).
-  const snapshotKey = bundle && !options.recompute && options.wait !== false ? inputsKey(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
+  // takes the full path, which also records the call for collectCall in other processes; its collect saves one).
+  const snapshotKey = bundle && !options.recompute ? inputsKey(bundle, extraArgs, remote?.hash_ignore ?? [], inputs, inputFiles) : null;
   const generation = snapshotKey ? ctx.store.itemResultsGeneration() : 0;
-  const snapshot = snapshotKey ? readSnapshot(ctx, snapshotKey, inputs.length) : null;
+  const snapshot = snapshotKey && options.wait !== false ? readSnapshot(ctx, snapshotKey, inputs.length) : null;
   if (snapshot) {
     const about: EventBase = { op: ref.exportName, where: remote ? 'remote' : 'local', callKey: snapshot.callKey, total: inputs.length };
     const call = remote && { op: bundle!, inputs, extraArgs, batchSize, info: remote, cwd: ctx.cwd };
@@ -186,7 +186,7 @@ async function run<R>(
       runLocal(ref.modulePath, ref.exportName, inputs, redo, prior?.results, extraArgs, batchSize, options, ctx, emitter, keys?.itemKeys ?? null, recompute));
   } else {
     const call: RemoteCall = { op: bundle!, inputs, extraArgs, batchSize, info: remote, cwd: ctx.cwd };
-    const record = await submitRemote(ctx, call, keys!, { ignoreFailed, outputs, recompute });
+    const record = await submitRemote(ctx, call, keys!, { ignoreFailed, outputs, recompute, inputsKey: prior ? null : snapshotKey });
     await warnSettingDifferences(ctx, call, record);
     if (options.wait === false) return makeHandle<R>(ctx, record, call, options.onProgress);
     outcome = await withProgress(ctx, about, options, undefined, (emitter) =>
@@ -333,8 +333,10 @@ async function collectRecord<R>(
   ctx: XprContext, record: CallRecord, opts: CollectOptions, label: string, resubmit: GatherOptions['resubmit'],
 ): Promise<AutoparaResults<R>> {
   const about: EventBase = { op: label, where: 'remote', callKey: record.callKey, total: record.itemKeys.length };
+  const generation = ctx.store.itemResultsGeneration();
   const outcome = await withProgress(ctx, about, opts, undefined, (emitter) =>
     gatherRemote(ctx, record, { signal: opts.signal, onCounts: (n) => emitter.update(n), resubmit }));
+  if (record.inputsKey && outcome.failures.length === 0) saveSnapshot(ctx, record.inputsKey, { callKey: record.callKey, jobIds: outcome.jobIds }, outcome.results, generation);
   return settle<R>(outcome, record.callKey, record.outputs ?? null, opts.ignoreFailed ?? record.ignoreFailed);
 }
 

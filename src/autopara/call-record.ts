@@ -21,6 +21,8 @@ export interface CallRecord {
   ignoreFailed: boolean;
   /** Absolute path of the call's outputs sink, written by whoever collects the results; null = none. */
   outputs: string | null;
+  /** The key its snapshot is saved under once every item succeeded (item-keys.ts inputsKey); absent: none is saved. */
+  inputsKey?: string;
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -31,11 +33,12 @@ const listOf = <T>(v: unknown, each: (x: unknown) => x is T): v is T[] => Array.
 
 // The call record stored as `stored`, or null when it is not a version-2 record of this shape.
 export function parseCallRecord(stored: StoredCall): CallRecord | null {
-  const { version, callKey, itemKeys, chunks, timeoutS, checkIntervalS, ignoreFailed, outputs } = stored;
+  const { version, callKey, itemKeys, chunks, timeoutS, checkIntervalS, ignoreFailed, outputs, inputsKey } = stored;
   if (version !== 2 || !isString(callKey) || !listOf(itemKeys, isString) || !listOf(chunks, isChunk)) return null;
   if (!isNumber(checkIntervalS) || typeof ignoreFailed !== 'boolean') return null;
   if ((timeoutS !== null && !isNumber(timeoutS)) || (outputs !== null && !isString(outputs))) return null;
-  return { version, callKey, itemKeys, chunks, timeoutS, checkIntervalS, ignoreFailed, outputs };
+  if (inputsKey !== undefined && !isString(inputsKey)) return null;
+  return { version, callKey, itemKeys, chunks, timeoutS, checkIntervalS, ignoreFailed, outputs, ...(inputsKey ? { inputsKey } : {}) };
 }
 
 // The item keys and job ids of a stored call record of any version (each had `itemKeys` and `chunks`), or null.

@@ -38,7 +38,7 @@ const MAX_RESUBMITS = 2;
 // `recompute`: item keys whose stored results (and ended jobs) are ignored and dropped. Saves and returns the call record.
 export async function submitRemote(
   ctx: XprContext, call: RemoteCall, keys: { callKey: string; itemKeys: string[] },
-  opts: { ignoreFailed: boolean; outputs: string | null; recompute?: ReadonlySet<string> },
+  opts: { ignoreFailed: boolean; outputs: string | null; recompute?: ReadonlySet<string>; inputsKey?: string | null },
 ): Promise<CallRecord> {
   const recompute = opts.recompute ?? new Set<string>();
   backfillJobItems(ctx, keys.callKey);
@@ -73,6 +73,7 @@ export async function submitRemote(
     checkIntervalS: call.info.check_interval,
     ignoreFailed: opts.ignoreFailed,
     outputs: opts.outputs,
+    ...(opts.inputsKey ? { inputsKey: opts.inputsKey } : {}),
   };
   ctx.store.putCall(keys.callKey, record);
   lookedUp.set(record, cached);

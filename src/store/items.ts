@@ -56,12 +56,15 @@ export function getItemResults(s: StoreDb, itemKeys: readonly string[]): Map<str
   return out;
 }
 
+// A result stored again unchanged (a job harvested twice) is left as it is, time included: only a real replacement
+// counts as one (it retires the call snapshots, see snapshots.ts).
 export function putItemResults(s: StoreDb, results: readonly ItemResult[]): void {
   if (results.length === 0) return;
   s.write(() => {
     const stmt = s.db.prepare(
       `INSERT INTO item_results (item_key, job_id, ok, payload, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT(item_key) DO UPDATE SET job_id = excluded.job_id, ok = excluded.ok, payload = excluded.payload, created_at = excluded.created_at`,
+       ON CONFLICT(item_key) DO UPDATE SET job_id = excluded.job_id, ok = excluded.ok, payload = excluded.payload, created_at = excluded.created_at
+       WHERE item_results.ok IS NOT excluded.ok OR item_results.payload IS NOT excluded.payload OR item_results.job_id IS NOT excluded.job_id`,
     );
     const t = now();
     for (const r of results) stmt.run(r.itemKey, r.jobId, r.ok ? 1 : 0, r.payload, t);

@@ -40,16 +40,17 @@ for (const where of ['local queue', 'local pool'] as const) {
   });
 }
 
-test('dropped item results and recompute are never answered from a stale snapshot', async (t) => {
+test('a wait: false call collected saves its snapshot; dropped item results and recompute are never answered from a stale one', async (t) => {
   const p = makeProject({ systems: queue });
   const ctx = p.context();
   const ledger = join(p.dir, 'ledger.txt');
   const opts = { context: ctx, args: [ledger] as [string], remoteInfo: info, progress: 'silent' as const };
   try {
     const first = await autoparallelize(runNumbered, [1, 2, 3], { ...opts, wait: false });
-    await first.collect({ progress: 'silent' });
-    await autoparallelize(runNumbered, [1, 2, 3], opts); // saves the snapshot
-    await autoparallelize(runNumbered, [1, 2, 3], opts); // reads it
+    await first.collect({ progress: 'silent' }); // a wait: false call's collect saves the snapshot too
+    const before = p.logLines.length;
+    await autoparallelize(runNumbered, [1, 2, 3], opts);
+    t.true(fromSnapshot(p.logLines.slice(before)), 'the rerun after collect() reads it');
     t.is(runs(ledger), 3);
     // What `xpr rm --items` does: item 2's result is dropped, so it runs again (and the others do not).
     const key = ctx.store.listItemResults().map((r) => r.itemKey).sort()[0]!;

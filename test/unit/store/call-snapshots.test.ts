@@ -49,3 +49,14 @@ test('removing a call removes its snapshots', (t) => {
   t.truthy(s.getCallSnapshot('in2'));
   s.close();
 });
+
+test('an item result stored again unchanged (a job harvested twice) leaves the snapshots valid', (t) => {
+  const s = open();
+  s.putItemResults([ok('a'), ok('b')]);
+  const g = s.itemResultsGeneration();
+  s.putCallSnapshot('in1', snap, g);
+  s.putItemResults([ok('a'), ok('b')]);
+  t.is(s.itemResultsGeneration(), g);
+  t.deepEqual(s.getCallSnapshot('in1'), snap);
+  s.close();
+});
