@@ -4,13 +4,19 @@ import { encode, decode } from '../codec/index.ts';
 import type { XprContext } from '../job/index.ts';
 
 /** Results encoded larger than this are not snapshotted: reading their item results costs little beside their size. */
-export const SNAPSHOT_MAX_CHARS = 64 * 2 ** 20;
+const SNAPSHOT_MAX_CHARS = 64 * 2 ** 20;
 
-/** The results of a call from its snapshot, or null (none, or not one result per input). */
+/** The results of a call from its snapshot, or null (none, unreadable, or not one result per input). */
 export function readSnapshot(ctx: XprContext, inputsKey: string, count: number): { callKey: string; jobIds: string[]; results: unknown[] } | null {
   const snap = ctx.store.getCallSnapshot(inputsKey);
   if (!snap) return null;
-  const results = decode(snap.payload);
+  let results: unknown;
+  try {
+    results = decode(snap.payload);
+  } catch (err) {
+    ctx.logger.warn(`the snapshot of call ${snap.callKey} cannot be read (${(err as Error).message}); its items are looked up one by one`);
+    return null;
+  }
   if (!Array.isArray(results) || results.length !== count) return null;
   return { callKey: snap.callKey, jobIds: snap.jobIds, results };
 }

@@ -4,7 +4,9 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { autoparallelize, type RemoteInfoInput } from '../../src/index.ts';
+import { STORE_FILE } from '../../src/store/index.ts';
 import { runNumbered } from '../fixtures/restart/ops.ts';
 import { makeProject } from '../helpers/project.ts';
 
@@ -64,6 +66,25 @@ test('a wait: false call collected saves its snapshot; dropped item results and 
     const plain = await autoparallelize(runNumbered, [1, 2, 3], opts);
     t.deepEqual([...plain], [...recomputed]);
     t.is(runs(ledger), 5);
+  } finally {
+    await ctx.close();
+  }
+});
+
+test('an unreadable snapshot is passed over with a warning: the rerun assembles its results item by item', async (t) => {
+  const p = makeProject({ systems: queue });
+  const ctx = p.context();
+  const ledger = join(p.dir, 'ledger.txt');
+  const opts = { context: ctx, args: [ledger] as [string], remoteInfo: 'local' as const, progress: 'silent' as const };
+  try {
+    await autoparallelize(runNumbered, [1, 2], opts);
+    const db = new Database(join(p.root, STORE_FILE));
+    t.is(db.prepare("UPDATE call_snapshots SET payload = 'not a payload'").run().changes, 1);
+    db.close();
+    const before = p.logLines.length;
+    t.deepEqual([...(await autoparallelize(runNumbered, [1, 2], opts))], ['1#1', '2#1']);
+    t.true(p.logLines.slice(before).some((l) => /snapshot of call \S+ cannot be read/.test(l)), p.logLines.slice(before).join(''));
+    t.is(runs(ledger), 2, 'nothing ran again');
   } finally {
     await ctx.close();
   }
