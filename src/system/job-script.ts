@@ -1,7 +1,7 @@
-// The body of every job script: cd to the job dir, export EXPYRE_NUM_*, run system commands, pre_cmds, env vars,
-// the runner under Node (output captured at the fd level), post_cmds, then write the exit code atomically.
-import { quote, quoteArgv } from '../transport/quote.ts';
+// The body of every job script: shell/job.sh's functions called around the user's lines (enter the job dir, export
+// EXPYRE_NUM_*, system commands, secret env, pre_cmds, env vars, the runner, post_cmds, the exit code written atomically).
 import { BaseFiles, JobFiles } from '../runner/contract.ts';
+import { shellCall, shellFunctionsOnly, shellNamesBlockFor } from './shell-files.ts';
 import type { NodeFit } from '../resources/types.ts';
 import type { JobScriptSpec } from '../scheduler/types.ts';
 import type { SystemSession } from './session.ts';
@@ -20,6 +20,8 @@ export interface JobBodySpec {
   preCmds: readonly string[];
   postCmds: readonly string[];
   envVars: readonly EnvVar[];
+  /** Read (and delete) the secret env file written at submission, after the system commands, before the pre_cmds. */
+  readSecretEnv?: boolean;
 }
 
 /** One env var: `literal` values expand only ${NAME} references; `word` values (ExPyRe's "NAME=value" list form) are read as a shell word. */
@@ -31,24 +33,23 @@ export interface EnvVar {
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-// Render the shell lines that run one job. Values the user did not write as shell code are quoted.
+// Render the shell lines that run one job: the functions of shell/job.sh (xpr's fixed part, shellchecked there) and
+// the file names they read, then calls of them, every value quoted, around the user's own lines (shell by design).
 export function renderJobBody(spec: JobBodySpec): string {
   const { fit } = spec;
+  const functions = shellFunctionsOnly('job');
   const lines = [
-    `cd ${quote(spec.jobDir)} || exit 1`,
-    `: > ${JobFiles.started}`,
-    `export EXPYRE_NUM_NODES=${fit.numNodes} EXPYRE_NUM_CORES=${fit.numCores} EXPYRE_NUM_CORES_PER_NODE=${fit.numCoresPerNode}`,
-    // older names, used in wfl's documentation
-    `export EXPYRE_NCORES=${fit.numCores} EXPYRE_NCORES_PER_NODE=${fit.numCoresPerNode}`,
-    `export XPR_JOB_ID=${quote(spec.jobId)}`,
+    '# xpr job functions (src/system/shell/job.sh)',
+    ...functions,
+    ...shellNamesBlockFor(functions.join('\n')),
+    shellCall('xpr_job_start', spec.jobDir, spec.jobId, fit.numNodes, fit.numCores, fit.numCoresPerNode),
     ...section('system commands', spec.systemCommands),
+    ...(spec.readSecretEnv ? [shellCall('xpr_job_secret_env', spec.jobDir)] : []),
     ...section('pre_cmds', spec.preCmds),
     ...spec.envVars.map((e) => `export ${e.name}=${renderEnvValue(e.value, e.form, `env_vars.${e.name}`)}`),
-    `${quoteArgv([spec.nodeCmd, spec.runnerPath, spec.jobDir])} > ${JobFiles.stdout} 2> ${JobFiles.stderr}`,
-    'xpr_rc=$?',
+    shellCall('xpr_job_run', spec.nodeCmd, spec.runnerPath, spec.jobDir),
     ...section('post_cmds', spec.postCmds),
-    `cd ${quote(spec.jobDir)} && printf '%s\\n' "$xpr_rc" > ${JobFiles.exit}.tmp && mv -f ${JobFiles.exit}.tmp ${JobFiles.exit}`,
-    'exit $xpr_rc',
+    shellCall('xpr_job_end', spec.jobDir),
   ];
   return lines.join('\n') + '\n';
 }
@@ -100,11 +101,6 @@ export interface ScriptInputs {
   postCmds: readonly string[];
 }
 
-// Secret env vars reach the job dir on the system in JobFiles.secretEnv (0600), written at submission; the job sources
-// and removes it before the op runs.
-const SECRET_ENV_FILE = JobFiles.secretEnv;
-const SOURCE_SECRET_ENV = `if [ -f ${SECRET_ENV_FILE} ]; then . ./${SECRET_ENV_FILE}; rm -f ${SECRET_ENV_FILE}; fi`;
-
 // The one place a job script is made (a real start and `xpr script` both call this): scheduler spec and text.
 export function renderJobScript(session: SystemSession, jobId: string, p: ScriptInputs): { spec: JobScriptSpec; text: string } {
   const jobDir = `${session.base}/${jobId}`;
@@ -115,7 +111,10 @@ export function renderJobScript(session: SystemSession, jobId: string, p: Script
     nodeCmd: session.system.nodeCmd,
     fit: p.fit,
     systemCommands: session.system.commands,
-    preCmds: p.secretEnvNames.length ? [SOURCE_SECRET_ENV, ...p.preCmds] : p.preCmds,
+    // Secret env vars reach the job dir in JobFiles.secretEnv (0600), written at submission; the job reads and
+    // deletes it before the op runs.
+    readSecretEnv: p.secretEnvNames.length > 0,
+    preCmds: p.preCmds,
     postCmds: p.postCmds,
     envVars: p.envVars,
   });

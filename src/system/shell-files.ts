@@ -8,7 +8,7 @@ import { quote, quoteArgv } from '../transport/quote.ts';
 import { ArrayFiles, BaseFiles, JobFiles } from '../runner/contract.ts';
 
 /** The function files sent on stdin ahead of a generated program (src/system/shell/<name>.sh). */
-export type ShellLibrary = 'lib' | 'submit' | 'array' | 'poll' | 'fetch' | 'remove' | 'secret-env';
+export type ShellLibrary = 'lib' | 'submit' | 'array' | 'poll' | 'fetch' | 'remove' | 'secret-env' | 'job';
 /** The one-line scripts run as `bash -c` (src/system/shell/<name>.sh; their comment lines are dropped). */
 export type ShellOneLiner = 'run-stdin' | 'stdin-program' | 'stage' | 'base-dir';
 
@@ -48,6 +48,16 @@ export function shellNames(): Map<string, string> {
 // The generated block that gives the .sh functions their file names.
 export function shellNamesBlock(): string[] {
   return [...shellNames()].map(([name, value]) => `${name}=${quote(value)}`);
+}
+
+// The names block cut to the variables `code` reads (a job script carries only the few names job.sh uses).
+export function shellNamesBlockFor(code: string): string[] {
+  return [...shellNames()].filter(([name]) => new RegExp(`\\$\\{?${name}(?![A-Z0-9_])`).test(code)).map(([name, value]) => `${name}=${quote(value)}`);
+}
+
+// A library file without its comments, for text that is stored and shown (a job script): shellcheck directives stay.
+export function shellFunctionsOnly(name: ShellLibrary): string[] {
+  return shellFile(name).split('\n').filter((l) => l.trim() !== '' && (!l.trimStart().startsWith('#') || /^\s*# shellcheck disable=/.test(l)));
 }
 
 // A program: the library files, the names block, then `lines` (calls of the libraries' functions, quoted data).
