@@ -27,10 +27,10 @@ run_ava() { # label, ava args...
 echo "== type check (tsc -p test: src, cli and tests; also enforces the compile-time tests in test/unit/autopara/types.test.ts)"
 if ! node_modules/.bin/tsc -p test; then failed=1; failed_total=$((failed_total + 1)); fi
 
-# The shellcheck test (test/unit/system/shellcheck.test.ts) needs Debian's shellcheck: installed here if missing (apt);
-# if that fails, that test fails with the reason.
-echo "== shellcheck for the unit tests (test/install-shellcheck.sh)"
-bash test/install-shellcheck.sh || echo "shellcheck could not be installed: the shellcheck test will fail" >&2
+# Some unit tests run Debian tools (shellcheck; zsh and fish for the completion scripts): installed here if missing
+# (apt); if that fails, those tests fail with the reason.
+echo "== shellcheck, zsh and fish for the unit tests (test/install-unit-tools.sh)"
+bash test/install-unit-tools.sh || true
 
 run_ava "unit tests" 'test/unit/**/*.test.ts'
 
