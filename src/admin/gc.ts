@@ -41,7 +41,7 @@ async function removeLeased(ctx: XprContext, todo: JobRow[], busy: JobRow[], opt
       `its system "${lost[0]!.system}" is not in the config, so it cannot be cancelled; put the system back, or if you know the job is gone, ` +
         `mark it with \`xpr reset-status cancelled -i ${lost.map((r) => r.id).join(',')}\` first`);
   }
-  if (live.length) await cancelJobs(ctx, live);
+  if (live.length) await cancelJobs(ctx, live, removalReason(ctx.store.path));
   // A system removed from the config cannot be reached: such jobs lose their local files only (none can be live,
   // since cancelling them would have needed the system too and thrown above).
   const known = todo.filter((r) => ctx.config.systems.has(r.system));
@@ -59,6 +59,12 @@ async function removeLeased(ctx: XprContext, todo: JobRow[], busy: JobRow[], opt
     : todo.map((r) => ({ id: r.id, system: r.system, stageDir: r.stageDir, runDir: r.runDir === r.stageDir ? null : r.runDir }));
   const unreachable = opts.clean ? orphans.filter((r) => r.runDir !== r.stageDir).map((r) => ({ id: r.id, system: r.system, runDir: r.runDir })) : [];
   return { removed: todo, cancelled: live.map((r) => r.id), busy, keptDirs, unreachable };
+}
+
+// What a live job removed by removeJobs is recorded as cancelled for: a driver waiting on it that looks before its row
+// is deleted reads this in its JobCancelledError (one that looks after gets JobRemovedError).
+export function removalReason(storePath: string): string {
+  return `cancelled, then removed from ${storePath} (xpr rm); its results are gone`;
 }
 
 export interface CancelReport {

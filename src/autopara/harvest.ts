@@ -80,6 +80,6 @@ function jobLevelError(row: JobRow): Error {
     if (row.outcome === 'submission-failed') return new JobDiedError(row.id, row.reason ?? 'submission failed');
     return new JobFailedError(row.id, readJobError(row.stageDir), out, err);
   }
-  if (row.state === 'cancelled') return new JobCancelledError(row.id);
+  if (row.state === 'cancelled') return new JobCancelledError(row.id, row.reason);
   return new JobDiedError(row.id, row.reason?.replace(/^died: /, '') ?? 'ended without a result for this item', out, err);
 }

@@ -46,8 +46,9 @@ export class JobDiedError extends XprError {
 
 export class JobCancelledError extends XprError {
   override name = 'JobCancelledError';
-  constructor(readonly jobId: string) {
-    super(`Job ${jobId} was cancelled`);
+  /** `reason`: how it was cancelled, as recorded with the job (`cancelled by the user`; by `xpr rm` while removing it). */
+  constructor(readonly jobId: string, readonly reason: string | null = null) {
+    super(reason ? `Job ${jobId}: ${reason}` : `Job ${jobId} was cancelled`);
   }
 }
 

@@ -148,15 +148,15 @@ export function outcomeOf(row: JobRow): unknown {
     case 'died':
       throw new JobDiedError(row.id, row.reason ?? 'unknown', readTail(row.stageDir, JobFiles.stdout), readTail(row.stageDir, JobFiles.stderr));
     case 'cancelled':
-      throw new JobCancelledError(row.id);
+      throw new JobCancelledError(row.id, row.reason);
     default:
       throw new JobStateError(row.id, row.state, 'read the result of');
   }
 }
 
-// Cancel jobs (grouped by system: one cancel command per system) and record them as cancelled.
+// Cancel jobs (grouped by system: one cancel command per system) and record them as cancelled, with `reason`.
 // A staged job the queue could not be asked about is left as it is (it may be in the queue), and reported.
-export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Promise<void> {
+export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[], reason = 'cancelled by the user'): Promise<void> {
   const unasked: string[] = [];
   for (const [system, group] of groupBySystem(rows)) {
     const session = await ctx.session(system);
@@ -178,7 +178,7 @@ export async function cancelJobs(ctx: XprContext, rows: readonly JobRow[]): Prom
       }
     }
     await cancelInQueue(session, ids);
-    for (const r of group) if (!unasked.includes(r.id)) ctx.store.transition(r.id, 'cancelled', { reason: 'cancelled by the user' });
+    for (const r of group) if (!unasked.includes(r.id)) ctx.store.transition(r.id, 'cancelled', { reason });
   }
   if (unasked.length) throw new JobStateError(unasked[0]!, 'staged', 'cancel', `the queue could not be asked whether ${unasked.join(', ')} reached it (an earlier submit was interrupted); left staged, try again`);
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobStore, type JobOutcome, type JobRow } from '../../../src/store/index.ts';
 import { outcomeOf } from '../../../src/job/remote-job.ts';
-import { JobDiedError, JobFailedError } from '../../../src/job/errors.ts';
+import { JobCancelledError, JobDiedError, JobFailedError } from '../../../src/job/errors.ts';
+import { removalReason } from '../../../src/admin/gc.ts';
 import { dashJobDetail } from '../../../src/dashboard/jobs.ts';
 
 function failedRow(store: JobStore, id: string, reason: string, outcome?: JobOutcome): JobRow {
@@ -26,5 +27,16 @@ test('a failed job: JobDiedError when its submission failed, JobFailedError when
   t.is(ran.outcome, 'failed');
   t.throws(() => outcomeOf(ran), { instanceOf: JobFailedError });
   t.not(dashJobDetail(store, 'ran')!.error, null);
+  store.close();
+});
+
+test('a job cancelled by xpr rm: a driver that reads it before its row is deleted is told it was removed, with the store', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'xpr-outcomes-'));
+  const store = JobStore.open(dir);
+  store.claim({ id: 'gone', cacheKey: 'k-gone', name: 'gone', system: 'local', stageDir: join(dir, 'gone'), runDir: '/r/gone', outputDir: '/o', envHash: 'e', details: {} });
+  store.transition('gone', 'cancelled', { reason: removalReason(store.path), force: true });
+  const error = t.throws(() => outcomeOf(store.get('gone')!), { instanceOf: JobCancelledError });
+  t.is(error!.jobId, 'gone');
+  t.true(error!.message.includes(`gone: cancelled, then removed from ${store.path}`), error!.message);
   store.close();
 });
